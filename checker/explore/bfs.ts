@@ -1,0 +1,376 @@
+import type { Model, Property, Transition } from '../model/model.ts';
+import type { IncompleteReason, PropertyKind, Result, Stats } from '../report/result.ts';
+import { ADD_FULL, ADD_NEW, collisionProbability, FingerprintSet } from '../state/fingerprint-set.ts';
+import { buildTrace, ReplayDivergence, type Trace } from '../trace/trace.ts';
+import { DEFAULT_MEMORY_CAP, type SearchOptions } from './options.ts';
+
+/**
+ * Exhaustive breadth-first search. Each distinct state is kept only as a 64-bit fingerprint plus
+ * a parent index and the action that reached it; the frontier holds full states in one ring of
+ * Int32s. BFS order makes every counterexample a shortest one; it is rebuilt by replaying the
+ * actions on the parent chain. The loop allocates nothing per state.
+ */
+
+export class UnknownPropertyError extends Error {}
+
+interface Found {
+  property: string;
+  kind: PropertyKind;
+  description: string;
+  /** Index of the state the trace ends in (the violating state, or the parent of `action`). */
+  state: number;
+  /** For an assertion or a model error inside a step: the step taken from `state`. */
+  action: number;
+  error: string | null;
+}
+
+export function selectProperties(
+  model: Model,
+  names: readonly string[] | undefined,
+): {
+  invariants: Property[];
+  reachables: Property[];
+} {
+  if (!names || names.length === 0)
+    return { invariants: [...model.invariants], reachables: [...model.reachables] };
+  const all = [...model.invariants, ...model.reachables].map((p) => p.name);
+  for (const n of names) {
+    if (!all.includes(n) && n !== 'deadlock') {
+      throw new UnknownPropertyError(
+        `unknown property '${n}' of model ${model.name}; properties: ${[...all, 'deadlock'].join(', ')}`,
+      );
+    }
+  }
+  return {
+    invariants: model.invariants.filter((p) => names.includes(p.name)),
+    reachables: model.reachables.filter((p) => names.includes(p.name)),
+  };
+}
+
+export async function explore(model: Model, options: SearchOptions = {}): Promise<Result> {
+  const { invariants, reachables } = selectProperties(model, options.properties);
+  const checkDeadlock =
+    (options.deadlock ?? 'report') === 'report' &&
+    (!options.properties?.length || options.properties.includes('deadlock'));
+  const maxStates = options.maxStates ?? Number.POSITIVE_INFINITY;
+  const maxDepth = options.maxDepth ?? Number.POSITIVE_INFINITY;
+  const deadline =
+    options.timeLimit !== undefined ? performance.now() + options.timeLimit * 1000 : Number.POSITIVE_INFINITY;
+  const cap = options.memoryCapBytes ?? DEFAULT_MEMORY_CAP;
+  const progressMs = options.progressMs ?? 1000;
+  const started = performance.now();
+  const len = model.layout.size;
+  const rec = len + 1; // queue record: state index, then the state
+
+  // Start small under a small cap, so the cap bounds what is allocated from the first state on.
+  const initialLog2 = Math.max(4, Math.min(16, Math.floor(Math.log2(cap / 64))));
+  const visited = new FingerprintSet(cap, initialLog2);
+  let parent = new Int32Array(1 << initialLog2);
+  let via = new Int32Array(1 << initialLog2);
+  let queue = new Int32Array(rec * 64);
+  let qHead = 0; // in records
+  let qLen = 0;
+  let qPeak = 0;
+  let peakBytes = 0;
+  let count = 0;
+  let transitions = 0;
+  let depth = 0;
+  let found: Found | null = null;
+  let stopReason: IncompleteReason | null = null;
+  let stopDetail = '';
+  let depthBounded = false;
+  const witnessed = new Uint8Array(reachables.length);
+  let unwitnessed = reachables.length;
+  const cur = new Int32Array(len);
+  const out = new Int32Array(len);
+  let curIdx = 0;
+  let enabled = 0;
+
+  const structureBytes = () => visited.bytes + parent.byteLength + via.byteLength + queue.byteLength;
+
+  const checkState = (s: Int32Array, idx: number): boolean => {
+    for (let i = 0; i < invariants.length; i++) {
+      const inv = invariants[i]!;
+      if (!inv.check(s)) {
+        found = {
+          property: inv.name,
+          kind: 'invariant',
+          description: inv.description,
+          state: idx,
+          action: -1,
+          error: null,
+        };
+        return false;
+      }
+    }
+    if (unwitnessed > 0) {
+      for (let i = 0; i < reachables.length; i++) {
+        if (witnessed[i] === 0 && reachables[i]!.check(s)) {
+          witnessed[i] = 1;
+          unwitnessed--;
+        }
+      }
+    }
+    return true;
+  };
+
+  const grow = (): boolean => {
+    const n = parent.length * 2;
+    if (structureBytes() + n * 4 > cap) return false;
+    const p2 = new Int32Array(n);
+    p2.set(parent);
+    parent = p2;
+    const v2 = new Int32Array(n);
+    v2.set(via);
+    via = v2;
+    return true;
+  };
+
+  const push = (s: Int32Array, idx: number): boolean => {
+    const capRecs = queue.length / rec;
+    if (qLen === capRecs) {
+      if (structureBytes() + queue.byteLength > cap) return false;
+      const q2 = new Int32Array(queue.length * 2);
+      // unroll the ring into the new buffer, oldest first
+      const first = Math.min(qLen, capRecs - qHead);
+      q2.set(queue.subarray(qHead * rec, (qHead + first) * rec), 0);
+      if (first < qLen) q2.set(queue.subarray(0, (qLen - first) * rec), first * rec);
+      queue = q2;
+      qHead = 0;
+    }
+    const capNow = queue.length / rec;
+    let tail = qHead + qLen;
+    if (tail >= capNow) tail -= capNow;
+    const o = tail * rec;
+    queue[o] = idx;
+    queue.set(s, o + 1);
+    qLen++;
+    if (qLen > qPeak) qPeak = qLen;
+    return true;
+  };
+
+  /** Records a newly reached state; false when the search must stop. */
+  const admit = (s: Int32Array, from: number, action: number): boolean => {
+    const r = visited.add(s, len);
+    if (r !== ADD_NEW) {
+      if (r === ADD_FULL) {
+        stopReason = 'memory';
+        stopDetail = `visited set reached the memory cap of ${Math.round(cap / 2 ** 20)} MiB`;
+        return false;
+      }
+      return true;
+    }
+    if (count === parent.length && !grow()) {
+      stopReason = 'memory';
+      stopDetail = `parent links reached the memory cap of ${Math.round(cap / 2 ** 20)} MiB`;
+      return false;
+    }
+    const idx = count++;
+    parent[idx] = from;
+    via[idx] = action;
+    if (!checkState(s, idx)) return false;
+    if (!push(s, idx)) {
+      stopReason = 'memory';
+      stopDetail = `the BFS queue reached the memory cap of ${Math.round(cap / 2 ** 20)} MiB`;
+      return false;
+    }
+    if (count >= maxStates) {
+      stopReason = 'max-states';
+      stopDetail = `stopped at --max-states ${maxStates}`;
+      return false;
+    }
+    return true;
+  };
+
+  let stop = false;
+  const emit = (t: Transition): void => {
+    if (stop) return;
+    enabled++;
+    transitions++;
+    if (t.error !== null || t.failed !== null) {
+      found = {
+        property: t.failed ?? 'model-error',
+        kind: 'assertion',
+        description: t.failed !== null ? `assertion ${t.failed} failed in a step` : t.error!,
+        state: curIdx,
+        action: t.action,
+        error: t.error,
+      };
+      stop = true;
+      return;
+    }
+    if (!admit(out, curIdx, t.action)) stop = true;
+  };
+
+  const inits = model.initialStates();
+  for (let i = 0; i < inits.length && !stop; i++) {
+    if (!admit(inits[i]!, -1, -(i + 1))) stop = true;
+  }
+
+  let levelRemaining = qLen; // states left in the current BFS level
+  let nextLevel = 0;
+  let lastCheck = started;
+  let lastProgress = started;
+  let sinceCheck = 0;
+
+  while (!stop && qLen > 0) {
+    if (levelRemaining === 0) {
+      depth++;
+      levelRemaining = nextLevel;
+      nextLevel = 0;
+    }
+    const o = qHead * rec;
+    curIdx = queue[o]!;
+    cur.set(queue.subarray(o + 1, o + rec));
+    qHead++;
+    if (qHead === queue.length / rec) qHead = 0;
+    qLen--;
+    levelRemaining--;
+
+    if (depth >= maxDepth) {
+      // do not expand; remember that the bound cut something off
+      enabled = 0;
+      model.successors(cur, out, countOnly);
+      if (enabled > 0) depthBounded = true;
+      continue;
+    }
+    const before = count;
+    enabled = 0;
+    model.successors(cur, out, emit);
+    nextLevel += count - before;
+    if (stop) break;
+    if (enabled === 0 && checkDeadlock && !model.isValidEnd(cur)) {
+      found = {
+        property: 'deadlock',
+        kind: 'deadlock',
+        description: 'no step is enabled and not every process is at a valid end',
+        state: curIdx,
+        action: -1,
+        error: null,
+      };
+      break;
+    }
+    if (++sinceCheck >= 2048) {
+      sinceCheck = 0;
+      const now = performance.now();
+      if (now > deadline) {
+        stopReason = 'time-limit';
+        stopDetail = `stopped at --time-limit ${options.timeLimit}s`;
+        break;
+      }
+      if (options.signal?.aborted) {
+        stopReason = 'interrupted';
+        stopDetail = 'interrupted';
+        break;
+      }
+      if (now - lastCheck > 100) {
+        lastCheck = now;
+        const bytes = structureBytes();
+        if (bytes > peakBytes) peakBytes = bytes;
+        if (options.progress && now - lastProgress >= progressMs) {
+          lastProgress = now;
+          const seconds = (now - started) / 1000;
+          options.progress({
+            states: count,
+            transitions,
+            queue: qLen,
+            depth,
+            seconds,
+            statesPerSecond: count / seconds,
+          });
+        }
+        // let Ctrl-C and timers run
+        await new Promise<void>((resolve) => setImmediate(resolve));
+        if (options.signal?.aborted) {
+          stopReason = 'interrupted';
+          stopDetail = 'interrupted';
+          break;
+        }
+      }
+    }
+  }
+
+  function countOnly(): void {
+    enabled++;
+  }
+
+  const seconds = (performance.now() - started) / 1000;
+  peakBytes = Math.max(peakBytes, structureBytes());
+  const stats: Stats = {
+    states: count,
+    transitions,
+    depth,
+    seconds,
+    statesPerSecond: seconds > 0 ? count / seconds : count,
+    collisionProbability: collisionProbability(count),
+    bytesPerState: count > 0 ? peakBytes / count : 0,
+    queuePeak: qPeak,
+  };
+  const common = {
+    model: model.name,
+    config: model.config,
+    stats,
+    properties: [
+      ...invariants.map((p) => p.name),
+      ...reachables.map((p) => p.name),
+      ...(checkDeadlock ? ['deadlock'] : []),
+    ],
+  };
+
+  const f = found as Found | null;
+  if (f !== null) {
+    const path = pathTo(f.state, parent, via);
+    if (f.action >= 0) path.actions.push(f.action);
+    let trace: Trace;
+    try {
+      trace = buildTrace(model, inits[path.initial]!, path.actions);
+    } catch (e) {
+      if (e instanceof ReplayDivergence)
+        return { ...common, verdict: 'error', message: e.message, trace: null };
+      throw e;
+    }
+    if (f.error !== null) return { ...common, verdict: 'error', message: f.error, trace };
+    return {
+      ...common,
+      verdict: 'violated',
+      violation: { property: f.property, kind: f.kind, description: f.description, trace },
+    };
+  }
+  if (stopReason !== null)
+    return { ...common, verdict: 'incomplete', reason: stopReason, detail: stopDetail };
+  if (depthBounded) {
+    return {
+      ...common,
+      verdict: 'incomplete',
+      reason: 'max-depth',
+      detail: `states at --max-depth ${maxDepth} were not expanded`,
+    };
+  }
+  for (let i = 0; i < reachables.length; i++) {
+    if (witnessed[i] === 0) {
+      const r = reachables[i]!;
+      return {
+        ...common,
+        verdict: 'violated',
+        violation: {
+          property: r.name,
+          kind: 'reachable',
+          description: `no reachable state witnesses: ${r.description}`,
+          trace: null,
+        },
+      };
+    }
+  }
+  return { ...common, verdict: 'holds' };
+}
+
+function pathTo(idx: number, parent: Int32Array, via: Int32Array): { initial: number; actions: number[] } {
+  const actions: number[] = [];
+  let i = idx;
+  while (parent[i]! >= 0) {
+    actions.push(via[i]!);
+    i = parent[i]!;
+  }
+  actions.reverse();
+  return { initial: -via[i]! - 1, actions };
+}

@@ -1,0 +1,31 @@
+/** Options of an exhaustive run: one readonly object, validated before exploring. */
+export interface SearchOptions {
+  /** Stop (incomplete) after this many distinct states. */
+  readonly maxStates?: number;
+  /** Do not expand states deeper than this (incomplete if any had successors). */
+  readonly maxDepth?: number;
+  /** Seconds before stopping (incomplete). */
+  readonly timeLimit?: number;
+  /** Cap on the bytes of the search structures; reaching it ends the run incomplete. */
+  readonly memoryCapBytes?: number;
+  /** 'report': a non-final state without enabled steps is a violation of `deadlock`. */
+  readonly deadlock?: 'report' | 'off';
+  /** Names of the invariants / reachable properties to check; default all. */
+  readonly properties?: readonly string[];
+  /** Called about every `progressMs` with the running counts (never in tests unless asked). */
+  readonly progress?: (p: Progress) => void;
+  readonly progressMs?: number;
+  /** Aborting ends the run as `incomplete` (reason interrupted) with what was explored. */
+  readonly signal?: AbortSignal;
+}
+
+export interface Progress {
+  readonly states: number;
+  readonly transitions: number;
+  readonly queue: number;
+  readonly depth: number;
+  readonly seconds: number;
+  readonly statesPerSecond: number;
+}
+
+export const DEFAULT_MEMORY_CAP = 8 * 1024 ** 3;

@@ -1,0 +1,13 @@
+/** The public API for model authors and tools: `import { defineModel, ... } from 'kvmcheck'`. */
+
+export { explore } from './explore/bfs.ts';
+export type { SearchOptions } from './explore/options.ts';
+export * as kernel from './kernel/index.ts';
+export type { Context } from './memory/context.ts';
+export { type Effect, type Guard, ModelBuilder, type Predicate, ProcessBuilder } from './model/builder.ts';
+export { defineModel, type InstanceOptions, instantiate, type ModelDefinition } from './model/define.ts';
+export type { ActionInfo, Model, ProcessInfo, Property, RunConfig, Transition } from './model/model.ts';
+export { bool, int, oneOf, type ParamSpec, type Params } from './model/params.ts';
+export type { Result, Stats, Verdict, Violation } from './report/result.ts';
+export { BOOL, type Domain, enumDomain, intDomain } from './state/layout.ts';
+export type { Trace, TraceStep } from './trace/trace.ts';

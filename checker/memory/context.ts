@@ -1,0 +1,139 @@
+import type { Layout } from '../state/layout.ts';
+
+/**
+ * What a step's effect sees while it runs: the state being built, the process running it, and
+ * the memory operations. Shared variables are read and written only through `load`/`store` and
+ * the atomics, so the selected memory model decides what a load returns and when a store
+ * becomes visible; locals, pcs and ghost variables use `get`/`set` directly.
+ *
+ * A step is atomic. Anything that cannot happen yet (a fence with stores still buffered, a lock
+ * that is held, a full store buffer) calls `block()`: the step is simply not enabled in this state.
+ */
+
+/** Fence kinds, as numbers so the hot loop never compares strings. */
+export const Fence = {
+  mb: 0,
+  wmb: 1,
+  rmb: 2,
+  beforeAtomic: 3,
+  afterAtomic: 4,
+} as const;
+export type FenceKind = (typeof Fence)[keyof typeof Fence];
+export const FENCE_NAMES = [
+  'smp_mb()',
+  'smp_wmb()',
+  'smp_rmb()',
+  'smp_mb__before_atomic()',
+  'smp_mb__after_atomic()',
+];
+
+export abstract class Context {
+  /** The state this step reads and (in the effect) writes. */
+  s: Int32Array = new Int32Array(0);
+  proc = 0;
+  blocked = false;
+  /** Name of a failed `assert`, if any: the transition is a violation of it. */
+  failed: string | null = null;
+  /** A model error found while running the step (a write outside a slot's domain). */
+  error: string | null = null;
+  readonly reads = new Int32Array(512);
+  readonly writes = new Int32Array(512);
+  nReads = 0;
+  nWrites = 0;
+  protected readonly min: Int32Array;
+  protected readonly max: Int32Array;
+
+  constructor(readonly layout: Layout) {
+    this.min = layout.min;
+    this.max = layout.max;
+  }
+
+  begin(s: Int32Array, proc: number): void {
+    this.s = s;
+    this.proc = proc;
+    this.blocked = false;
+    this.failed = null;
+    this.error = null;
+    this.nReads = 0;
+    this.nWrites = 0;
+  }
+
+  /** Reads a local, pc or ghost slot (not subject to the memory model). */
+  get(ref: number): number {
+    this.reads[this.nReads++ & 511] = ref;
+    return this.s[ref]!;
+  }
+
+  /** Writes a local, pc or ghost slot (not subject to the memory model). */
+  set(ref: number, v: number): void {
+    this.write(ref, v);
+  }
+
+  /** Disables this step in this state. */
+  block(): void {
+    this.blocked = true;
+  }
+
+  /** PlusCal's `await`: the step is enabled only if `cond` holds. Returns `cond`. */
+  await(cond: boolean): boolean {
+    if (!cond) this.blocked = true;
+    return cond;
+  }
+
+  /** An assertion inside a step: when false, taking this step violates the named property. */
+  assert(cond: boolean, name: string): void {
+    if (!cond && this.failed === null) this.failed = name;
+  }
+
+  protected write(ref: number, v: number): void {
+    if (v < this.min[ref]! || v > this.max[ref]! || !Number.isInteger(v)) {
+      if (this.error === null) {
+        const slot = this.layout.slots[ref];
+        this.error = `value ${v} written to ${slot ? slot.name : `slot ${ref}`} is outside its domain ${this.min[ref]}..${this.max[ref]}`;
+      }
+      return;
+    }
+    this.writes[this.nWrites++ & 511] = ref;
+    this.s[ref] = v;
+  }
+
+  protected read(ref: number): number {
+    this.reads[this.nReads++ & 511] = ref;
+    return this.s[ref]!;
+  }
+
+  /** READ_ONCE / a plain load of a shared variable. */
+  abstract load(ref: number): number;
+  /** smp_load_acquire. */
+  abstract loadAcquire(ref: number): number;
+  /** WRITE_ONCE / a plain store to a shared variable. */
+  abstract store(ref: number, v: number): void;
+  /** smp_store_release. */
+  abstract storeRelease(ref: number, v: number): void;
+  abstract fence(kind: FenceKind): void;
+  /** cmpxchg: fully ordered when it succeeds, unordered when it fails (LKMM). Returns the old value. */
+  abstract cmpxchg(ref: number, expected: number, v: number): number;
+  /** xchg: fully ordered. Returns the old value. */
+  abstract xchg(ref: number, v: number): number;
+  /**
+   * An atomic read-modify-write `new = op(old, arg)`; `ordered` is true for value-returning
+   * atomics (fully ordered) and false for set_bit/clear_bit/atomic_inc (unordered in LKMM).
+   */
+  abstract rmw(ref: number, op: RmwOp, arg: number, ordered: boolean): number;
+}
+
+export const RmwOp = { add: 0, or: 1, andNot: 2, set: 3 } as const;
+export type RmwOp = (typeof RmwOp)[keyof typeof RmwOp];
+
+export function applyRmw(op: RmwOp, old: number, arg: number): number {
+  switch (op) {
+    case RmwOp.add:
+      return old + arg;
+    case RmwOp.or:
+      return old | arg;
+    case RmwOp.andNot:
+      return old & ~arg;
+    default:
+      return arg;
+  }
+}

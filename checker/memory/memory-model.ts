@@ -1,0 +1,34 @@
+import type { Layout, LayoutBuilder } from '../state/layout.ts';
+import type { Context } from './context.ts';
+
+/**
+ * A memory model owns the part of a state that holds not-yet-visible stores (store buffers),
+ * the Context that gives loads and stores their meaning, and the steps it adds of its own
+ * (a buffered store draining to memory). Models never see which one is in use.
+ */
+export interface MemoryOptions {
+  /** Entries per store buffer (tso, pso). */
+  readonly bufferDepth: number;
+}
+
+export interface MemoryAction {
+  readonly name: string;
+  /** Shown in traces as the step's label. */
+  readonly label: string;
+  readonly effect: (c: Context) => void;
+}
+
+export interface MemoryInstance {
+  createContext(layout: Layout): Context;
+  /** The memory model's own steps for process `p` (e.g. its store-buffer drain). */
+  actions(p: number): MemoryAction[];
+  /** The stores of process `p` not yet visible to others, oldest first, for traces. */
+  pending(s: Int32Array, p: number): { ref: number; value: number }[];
+}
+
+export interface MemoryModel {
+  readonly name: string;
+  readonly description: string;
+  /** Declares the memory model's slots after the model's own, for `processes` CPUs. */
+  extend(lb: LayoutBuilder, processes: readonly string[], options: MemoryOptions): MemoryInstance;
+}

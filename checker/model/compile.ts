@@ -1,0 +1,254 @@
+import type { Context } from '../memory/context.ts';
+import type { MemoryInstance } from '../memory/memory-model.ts';
+import { enumDomain, type Layout } from '../state/layout.ts';
+import type { Effect, Guard, ModelBuilder } from './builder.ts';
+import type { ActionInfo, Model, ProcessInfo, Property, RunConfig, Transition } from './model.ts';
+
+interface Action extends ActionInfo {
+  readonly guard: Guard | undefined;
+  readonly effect: Effect;
+  /** The pc slot a step writes, or -1 for actions that keep the pc unless they return a label. */
+  readonly pcSlot: number;
+  readonly next: number;
+  readonly labelCount: number;
+}
+
+export class ModelDefinitionError extends Error {}
+
+/** Turns a filled ModelBuilder plus a memory model into the engine's Model. */
+export function compile(
+  name: string,
+  b: ModelBuilder,
+  config: RunConfig,
+  extendMemory: (procNames: string[]) => MemoryInstance,
+): Model {
+  if (b.processes.length === 0) throw new ModelDefinitionError(`model ${name} declares no process`);
+  for (const p of b.processes) {
+    void p.done;
+    for (let l = 0; l < p.labels.length; l++) {
+      if (!p.definedLabels.includes(l) && !p.endLabels.has(l)) {
+        throw new ModelDefinitionError(
+          `process ${p.name}: label '${p.labels[l]}' is used but no step is defined at it`,
+        );
+      }
+    }
+    p.pcSlot = b.layout.add(`${p.name}.pc`, 'pc', p.index, enumDomain(p.labels.slice()), p.firstLabel);
+  }
+  const procNames = b.processes.map((p) => p.name);
+  const mem = extendMemory(procNames);
+  for (const cls of b.symmetric) {
+    b.layout.addSymmetry({
+      name: cls.name,
+      processes: cls.processes.map((p) => p.index),
+      indexed: cls.indexed,
+      valued: cls.valued,
+    });
+  }
+  const layout = b.layout.build();
+  return new CompiledModel(name, b, config, layout, mem);
+}
+
+class CompiledModel implements Model {
+  readonly processes: ProcessInfo[];
+  readonly actions: Action[] = [];
+  readonly invariants: Property[];
+  readonly reachables: Property[];
+  readonly context: Context;
+  private readonly at: (Action[] | undefined)[][];
+  private readonly anytime: Action[][];
+  private readonly pcSlots: Int32Array;
+  private readonly endMasks: Uint8Array[];
+  private readonly validEnd: ((s: Int32Array) => boolean) | undefined;
+  private readonly t: Transition;
+
+  constructor(
+    readonly name: string,
+    b: ModelBuilder,
+    readonly config: RunConfig,
+    readonly layout: Layout,
+    private readonly mem: MemoryInstance,
+  ) {
+    this.context = mem.createContext(layout);
+    this.processes = b.processes.map((p) => ({
+      index: p.index,
+      name: p.name,
+      pcSlot: p.pcSlot,
+      labels: p.labels.slice(),
+      symmetry: p.symmetryClass,
+    }));
+    this.pcSlots = Int32Array.from(b.processes, (p) => p.pcSlot);
+    this.at = b.processes.map((p) => p.labels.map(() => undefined));
+    this.anytime = b.processes.map(() => []);
+    this.endMasks = b.processes.map((p) => Uint8Array.from(p.labels, (_, l) => (p.endLabels.has(l) ? 1 : 0)));
+    for (const p of b.processes) {
+      for (const st of p.steps) {
+        const a: Action = {
+          id: this.actions.length,
+          process: p.index,
+          label: p.labels[st.label]!,
+          name: st.name,
+          kind: 'step',
+          ops: st.ops,
+          guard: st.guard,
+          effect: st.effect,
+          pcSlot: p.pcSlot,
+          next: p.nextLabel(st.label),
+          labelCount: p.labels.length,
+        };
+        this.actions.push(a);
+        const row = this.at[p.index]!;
+        (row[st.label] ??= []).push(a);
+      }
+      if (p.interrupt) {
+        const { irqsOff, pending, handler, name } = p.interrupt;
+        const a: Action = {
+          id: this.actions.length,
+          process: p.index,
+          label: '*',
+          name,
+          kind: 'interrupt',
+          ops: ['irq'],
+          guard: (c) => c.get(pending) === 1 && c.get(irqsOff) === 0,
+          effect: (c) => {
+            c.set(pending, 0);
+            return handler ? handler(c, c.s[p.pcSlot]!) : undefined;
+          },
+          pcSlot: -1,
+          next: -1,
+          labelCount: p.labels.length,
+        };
+        this.actions.push(a);
+        this.anytime[p.index]!.push(a);
+      }
+      for (const m of mem.actions(p.index)) {
+        const a: Action = {
+          id: this.actions.length,
+          process: p.index,
+          label: m.label,
+          name: m.name,
+          kind: 'memory',
+          ops: [],
+          guard: undefined,
+          effect: m.effect,
+          pcSlot: -1,
+          next: -1,
+          labelCount: p.labels.length,
+        };
+        this.actions.push(a);
+        this.anytime[p.index]!.push(a);
+      }
+    }
+    this.invariants = b.invariants.slice();
+    this.reachables = b.reachables.slice();
+    this.validEnd = b.validEnd;
+    const c = this.context;
+    this.t = {
+      action: 0,
+      process: 0,
+      reads: c.reads,
+      nReads: 0,
+      writes: c.writes,
+      nWrites: 0,
+      failed: null,
+      error: null,
+    };
+  }
+
+  initialStates(): Int32Array[] {
+    return [this.layout.initialState()];
+  }
+
+  successors(s: Int32Array, out: Int32Array, emit: (t: Transition) => void): void {
+    const n = this.pcSlots.length;
+    for (let p = 0; p < n; p++) {
+      const list = this.at[p]![s[this.pcSlots[p]!]!];
+      if (list !== undefined) {
+        for (let i = 0; i < list.length; i++) if (this.run(list[i]!, s, out)) emit(this.t);
+      }
+      const any = this.anytime[p]!;
+      for (let i = 0; i < any.length; i++) if (this.run(any[i]!, s, out)) emit(this.t);
+    }
+  }
+
+  fire(s: Int32Array, action: number, out: Int32Array): Transition | null {
+    const a = this.actions[action];
+    if (a === undefined) return null;
+    if (
+      a.pcSlot >= 0 &&
+      this.layout.slots[a.pcSlot] &&
+      s[a.pcSlot] !== this.processes[a.process]!.labels.indexOf(a.label)
+    ) {
+      return null;
+    }
+    return this.run(a, s, out) ? this.t : null;
+  }
+
+  /** Runs `a` from `s` into `out`; true when it is enabled (the transition is in this.t). */
+  private run(a: Action, s: Int32Array, out: Int32Array): boolean {
+    const c = this.context;
+    const t = this.t;
+    c.begin(s, a.process);
+    if (a.guard !== undefined) {
+      let ok: boolean;
+      try {
+        ok = a.guard(c);
+      } catch (e) {
+        return this.fail(a, `guard of '${a.name}' threw: ${errorText(e)}`);
+      }
+      if (!ok || c.blocked) return false;
+    }
+    out.set(s);
+    c.s = out;
+    let r: number | undefined | void;
+    try {
+      r = a.effect(c);
+    } catch (e) {
+      return this.fail(a, `step '${a.name}' threw: ${errorText(e)}`);
+    }
+    if (c.blocked) return false;
+    if (typeof r === 'number') {
+      if (!(r >= 0 && r < a.labelCount))
+        return this.fail(a, `step '${a.name}' returned ${r}, which is not a label`);
+      const slot = this.pcSlots[a.process]!;
+      out[slot] = r;
+      c.writes[c.nWrites++ & 511] = slot;
+    } else if (a.pcSlot >= 0) {
+      out[a.pcSlot] = a.next;
+      c.writes[c.nWrites++ & 511] = a.pcSlot;
+    }
+    t.action = a.id;
+    t.process = a.process;
+    t.nReads = Math.min(c.nReads, 512);
+    t.nWrites = Math.min(c.nWrites, 512);
+    t.failed = c.failed;
+    t.error = c.error;
+    return true;
+  }
+
+  private fail(a: Action, message: string): boolean {
+    const t = this.t;
+    t.action = a.id;
+    t.process = a.process;
+    t.nReads = 0;
+    t.nWrites = 0;
+    t.failed = null;
+    t.error = message;
+    return true;
+  }
+
+  isValidEnd(s: Int32Array): boolean {
+    if (this.validEnd) return this.validEnd(s);
+    for (let p = 0; p < this.pcSlots.length; p++) {
+      if (this.endMasks[p]![s[this.pcSlots[p]!]!] !== 1) return false;
+    }
+    return true;
+  }
+
+  pendingStores(s: Int32Array, p: number): { ref: number; value: number }[] {
+    return this.mem.pending(s, p);
+  }
+}
+
+function errorText(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}

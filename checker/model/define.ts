@@ -1,0 +1,58 @@
+import { MEMORY_MODELS } from '../memory/index.ts';
+import { ModelBuilder } from './builder.ts';
+import { compile } from './compile.ts';
+import type { Model } from './model.ts';
+import { ParamError, type ParamSpec, type Params, resolveParams } from './params.ts';
+
+/** A model module's default export: what `kvmcheck list` shows and `instantiate` builds. */
+export interface ModelDefinition {
+  readonly name: string;
+  readonly title: string;
+  /** The seed document and section the model follows. */
+  readonly source: string;
+  readonly params: Readonly<Record<string, ParamSpec>>;
+  /** Variant name -> what it changes; 'fixed' first. */
+  readonly variants: Readonly<Record<string, string>>;
+  readonly build: (b: ModelBuilder, config: { readonly params: Params; readonly variant: string }) => void;
+}
+
+export function defineModel(def: ModelDefinition): ModelDefinition {
+  if (Object.keys(def.variants).length === 0) throw new Error(`model ${def.name} declares no variant`);
+  return def;
+}
+
+export interface InstanceOptions {
+  readonly variant?: string;
+  readonly params?: Readonly<Record<string, string | number | boolean>>;
+  readonly memory?: string;
+  readonly bufferDepth?: number;
+}
+
+export const DEFAULT_BUFFER_DEPTH = 2;
+
+/** Builds the Model for one run; throws ParamError (bad input) before anything is explored. */
+export function instantiate(def: ModelDefinition, options: InstanceOptions = {}): Model {
+  const variant = options.variant ?? Object.keys(def.variants)[0]!;
+  if (!(variant in def.variants)) {
+    throw new ParamError(
+      `unknown variant '${variant}' of model ${def.name}; variants: ${Object.keys(def.variants).join(', ')}`,
+    );
+  }
+  const memoryName = options.memory ?? 'tso';
+  const memory = MEMORY_MODELS.get(memoryName);
+  if (!memory) {
+    throw new ParamError(
+      `unknown memory model '${memoryName}'; memory models: ${[...MEMORY_MODELS.keys()].join(', ')}`,
+    );
+  }
+  const bufferDepth = options.bufferDepth ?? DEFAULT_BUFFER_DEPTH;
+  if (!Number.isInteger(bufferDepth) || bufferDepth < 1 || bufferDepth > 8) {
+    throw new ParamError(`bad store-buffer depth '${bufferDepth}': expected an integer in 1..8`);
+  }
+  const params = resolveParams(def.params, options.params ?? {}, def.name);
+  const b = new ModelBuilder();
+  def.build(b, { params, variant });
+  return compile(def.name, b, { variant, params, memory: memoryName, bufferDepth }, (procs) =>
+    memory.extend(b.layout, procs, { bufferDepth }),
+  );
+}

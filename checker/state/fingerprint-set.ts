@@ -1,0 +1,138 @@
+/**
+ * The visited set: 64-bit fingerprints of states in an open-addressing table of Uint32 pairs.
+ * Grows by doubling at half load; refuses to grow past its byte cap (the search then ends
+ * `incomplete` instead of running the process out of memory).
+ */
+
+export const ADD_NEW = 1;
+export const ADD_SEEN = 0;
+export const ADD_FULL = -1;
+
+export class FingerprintSet {
+  private keys: Uint32Array;
+  private mask: number;
+  private count = 0;
+  private readonly maxBytes: number;
+  /** Fingerprint of the last state hashed (hi, lo), kept for callers that store it. */
+  hi = 0;
+  lo = 0;
+
+  constructor(maxBytes = 4 * 1024 ** 3, initialLog2 = 16) {
+    const cap = 1 << initialLog2;
+    this.keys = new Uint32Array(cap * 2);
+    this.mask = cap - 1;
+    this.maxBytes = maxBytes;
+  }
+
+  get size(): number {
+    return this.count;
+  }
+
+  get bytes(): number {
+    return this.keys.byteLength;
+  }
+
+  /** Hashes `s[0..len)` into (this.hi, this.lo): two murmur3-style lanes, 64 bits in all. */
+  hash(s: Int32Array, len: number): void {
+    let h1 = 0x9747b28c | 0;
+    let h2 = 0x2545f491 | 0;
+    for (let i = 0; i < len; i++) {
+      let k = Math.imul(s[i]!, 0xcc9e2d51);
+      k = (k << 15) | (k >>> 17);
+      k = Math.imul(k, 0x1b873593);
+      h1 ^= k;
+      h1 = (h1 << 13) | (h1 >>> 19);
+      h1 = (Math.imul(h1, 5) + 0xe6546b64) | 0;
+      h2 = Math.imul(h2 ^ (s[i]! + i), 0x85ebca6b);
+      h2 = (h2 << 17) | (h2 >>> 15);
+      h2 = (h2 + Math.imul(h1, 0x27d4eb2f)) | 0;
+    }
+    h1 ^= len;
+    h1 ^= h1 >>> 16;
+    h1 = Math.imul(h1, 0x85ebca6b);
+    h1 ^= h1 >>> 13;
+    h1 = Math.imul(h1, 0xc2b2ae35);
+    h1 ^= h1 >>> 16;
+    h2 ^= h2 >>> 15;
+    h2 = Math.imul(h2, 0x2c1b3c6d);
+    h2 ^= h2 >>> 12;
+    h2 = Math.imul(h2, 0x297a2d39);
+    h2 ^= h2 >>> 15;
+    this.hi = h1 >>> 0;
+    this.lo = h2 >>> 0 || 1; // (0,0) marks an empty slot
+  }
+
+  /** Adds the fingerprint of `s`: ADD_NEW, ADD_SEEN, or ADD_FULL when the cap forbids growing. */
+  add(s: Int32Array, len: number): number {
+    this.hash(s, len);
+    return this.addHash(this.hi, this.lo);
+  }
+
+  addHash(hi: number, lo: number): number {
+    if ((this.count + 1) * 2 > this.mask + 1 && !this.grow()) return ADD_FULL;
+    const keys = this.keys;
+    const mask = this.mask;
+    let i = (hi ^ Math.imul(lo, 0x9e3779b1)) & mask;
+    for (;;) {
+      const k = i << 1;
+      const klo = keys[k + 1]!;
+      if (klo === 0) {
+        keys[k] = hi;
+        keys[k + 1] = lo;
+        this.count++;
+        return ADD_NEW;
+      }
+      if (klo === lo && keys[k] === hi) return ADD_SEEN;
+      i = (i + 1) & mask;
+    }
+  }
+
+  has(s: Int32Array, len: number): boolean {
+    this.hash(s, len);
+    const keys = this.keys;
+    const mask = this.mask;
+    const hi = this.hi;
+    const lo = this.lo;
+    let i = (hi ^ Math.imul(lo, 0x9e3779b1)) & mask;
+    for (;;) {
+      const k = i << 1;
+      const klo = keys[k + 1]!;
+      if (klo === 0) return false;
+      if (klo === lo && keys[k] === hi) return true;
+      i = (i + 1) & mask;
+    }
+  }
+
+  private grow(): boolean {
+    const oldKeys = this.keys;
+    const cap = (this.mask + 1) * 2;
+    if (cap * 8 > this.maxBytes) return false;
+    let keys: Uint32Array;
+    try {
+      keys = new Uint32Array(cap * 2);
+    } catch {
+      return false;
+    }
+    const mask = cap - 1;
+    for (let k = 0; k < oldKeys.length; k += 2) {
+      const lo = oldKeys[k + 1]!;
+      if (lo === 0) continue;
+      const hi = oldKeys[k]!;
+      let i = (hi ^ Math.imul(lo, 0x9e3779b1)) & mask;
+      while (keys[(i << 1) + 1] !== 0) i = (i + 1) & mask;
+      keys[i << 1] = hi;
+      keys[(i << 1) + 1] = lo;
+    }
+    this.keys = keys;
+    this.mask = mask;
+    return true;
+  }
+}
+
+/**
+ * Probability that two distinct states reached share a fingerprint, the way TLC estimates
+ * it: n distinct states in a 64-bit space, birthday bound n(n-1)/2^65.
+ */
+export function collisionProbability(distinct: number): number {
+  return (distinct * (distinct - 1)) / 2 ** 65;
+}

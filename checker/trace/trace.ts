@@ -1,0 +1,127 @@
+import type { ActionKind, Model, RunConfig } from '../model/model.ts';
+
+/**
+ * A counterexample: the initial state plus, per step, the process, its label and kernel text,
+ * and the slots it changed. Rebuilt by replaying action ids from the initial state, so it costs
+ * the search no stored states, and replaying it again must reproduce it exactly.
+ */
+
+export interface Change {
+  readonly slot: number;
+  readonly name: string;
+  readonly from: string;
+  readonly to: string;
+}
+
+export interface TraceStep {
+  readonly action: number;
+  readonly process: number;
+  readonly processName: string;
+  readonly label: string;
+  readonly name: string;
+  readonly kind: ActionKind;
+  readonly changes: readonly Change[];
+  /** Shared variables the step loaded, as `name = value` (the value it saw). */
+  readonly reads: readonly string[];
+  /** This process's stores still in its store buffer after the step, as `name = value`. */
+  readonly buffered: readonly string[];
+}
+
+export interface Trace {
+  readonly model: string;
+  readonly config: RunConfig;
+  readonly steps: readonly TraceStep[];
+  /** states[0] is the initial state; states[i + 1] the state after steps[i]. */
+  readonly states: readonly Int32Array[];
+  /** For a lasso (liveness) counterexample, the index in `steps` where the cycle starts. */
+  readonly cycleStart?: number;
+}
+
+export class ReplayDivergence extends Error {
+  constructor(
+    readonly stepIndex: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** Replays `actions` from `initial`; throws ReplayDivergence naming the first disabled step. */
+export function buildTrace(model: Model, initial: Int32Array, actions: readonly number[]): Trace {
+  const states: Int32Array[] = [initial.slice()];
+  const steps: TraceStep[] = [];
+  let cur = initial.slice();
+  for (let i = 0; i < actions.length; i++) {
+    const id = actions[i]!;
+    const next = new Int32Array(cur.length);
+    const t = model.fire(cur, id, next);
+    const a = model.actions[id];
+    if (!t || !a) {
+      throw new ReplayDivergence(
+        i,
+        `step ${i + 1} (${a ? `${model.processes[a.process]!.name}: ${a.name}` : `action ${id}`}) is not enabled where the search took it: the model is not deterministic`,
+      );
+    }
+    steps.push(describeStep(model, a.id, cur, next, t.reads.subarray(0, t.nReads)));
+    states.push(next);
+    cur = next;
+  }
+  return { model: model.name, config: model.config, steps, states };
+}
+
+export function describeStep(
+  model: Model,
+  action: number,
+  before: Int32Array,
+  after: Int32Array,
+  readSlots: Int32Array = new Int32Array(0),
+): TraceStep {
+  const a = model.actions[action]!;
+  const changes: Change[] = [];
+  const slots = model.layout.slots;
+  for (let i = 0; i < before.length; i++) {
+    if (before[i] !== after[i] && slots[i]!.kind !== 'memory' && slots[i]!.kind !== 'pc') {
+      changes.push({
+        slot: i,
+        name: model.layout.slots[i]!.name,
+        from: model.layout.format(i, before[i]!),
+        to: model.layout.format(i, after[i]!),
+      });
+    }
+  }
+  return {
+    action,
+    process: a.process,
+    processName: model.processes[a.process]!.name,
+    label: a.label,
+    name: a.name,
+    kind: a.kind,
+    changes,
+    reads: describeReads(model, before, readSlots),
+    buffered: model
+      .pendingStores(after, a.process)
+      .map((e) => `${slots[e.ref]!.name} = ${model.layout.format(e.ref, e.value)}`),
+  };
+}
+
+export function finalState(trace: Trace): Int32Array {
+  return trace.states[trace.states.length - 1]!;
+}
+
+/** Loads of shared memory (from memory, or forwarded from the CPU's own store buffer). */
+function describeReads(model: Model, before: Int32Array, readSlots: Int32Array): string[] {
+  const slots = model.layout.slots;
+  const out: string[] = [];
+  for (const r of readSlots) {
+    const slot = slots[r];
+    if (!slot) continue;
+    let text: string | null = null;
+    if (slot.kind === 'shared') text = `${slot.name} = ${model.layout.format(r, before[r]!)}`;
+    else if (slot.kind === 'memory' && slot.name.endsWith('.value')) {
+      const addr = before[r - 1]!;
+      text = `${slots[addr]!.name} = ${model.layout.format(addr, before[r]!)} (own store buffer)`;
+    }
+    if (text !== null && !out.includes(text)) out.push(text);
+  }
+  return out;
+}
