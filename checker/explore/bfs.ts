@@ -1,6 +1,7 @@
 import type { Model, Property, Transition } from '../model/model.ts';
 import type { IncompleteReason, PropertyKind, Result, Stats } from '../report/result.ts';
 import { ADD_FULL, ADD_NEW, collisionProbability, FingerprintSet } from '../state/fingerprint-set.ts';
+import { Zobrist } from '../state/zobrist.ts';
 import { buildTrace, ReplayDivergence, type Trace } from '../trace/trace.ts';
 import { DEFAULT_MEMORY_CAP, type SearchOptions } from './options.ts';
 
@@ -60,7 +61,10 @@ export async function explore(model: Model, options: SearchOptions = {}): Promis
   const progressMs = options.progressMs ?? 1000;
   const started = performance.now();
   const len = model.layout.size;
-  const rec = len + 1; // queue record: state index, then the state
+  const rec = len + 3; // queue record: state index, fingerprint (hi, lo), then the state
+  const zobrist = options.fingerprint === 'full' ? null : Zobrist.forLayout(model.layout);
+  let curHi = 0;
+  let curLo = 0;
 
   // Start small under a small cap, so the cap bounds what is allocated from the first state on.
   const initialLog2 = Math.max(4, Math.min(16, Math.floor(Math.log2(cap / 64))));
@@ -126,7 +130,7 @@ export async function explore(model: Model, options: SearchOptions = {}): Promis
     return true;
   };
 
-  const push = (s: Int32Array, idx: number): boolean => {
+  const push = (s: Int32Array, idx: number, hi: number, lo: number): boolean => {
     const capRecs = queue.length / rec;
     if (qLen === capRecs) {
       if (structureBytes() + queue.byteLength > cap) return false;
@@ -143,15 +147,29 @@ export async function explore(model: Model, options: SearchOptions = {}): Promis
     if (tail >= capNow) tail -= capNow;
     const o = tail * rec;
     queue[o] = idx;
-    queue.set(s, o + 1);
+    queue[o + 1] = hi;
+    queue[o + 2] = lo;
+    queue.set(s, o + 3);
     qLen++;
     if (qLen > qPeak) qPeak = qLen;
     return true;
   };
 
   /** Records a newly reached state; false when the search must stop. */
-  const admit = (s: Int32Array, from: number, action: number): boolean => {
-    const r = visited.add(s, len);
+  const admit = (s: Int32Array, from: number, action: number, t: Transition | null): boolean => {
+    let hi: number;
+    let lo: number;
+    if (zobrist !== null) {
+      if (t === null) zobrist.full(s);
+      else zobrist.updateWritten(cur, s, curHi, curLo, t.writes, t.nWrites);
+      hi = zobrist.hi;
+      lo = zobrist.lo || 1;
+    } else {
+      visited.hash(s, len);
+      hi = visited.hi;
+      lo = visited.lo;
+    }
+    const r = visited.addHash(hi, lo);
     if (r !== ADD_NEW) {
       if (r === ADD_FULL) {
         stopReason = 'memory';
@@ -169,7 +187,7 @@ export async function explore(model: Model, options: SearchOptions = {}): Promis
     parent[idx] = from;
     via[idx] = action;
     if (!checkState(s, idx)) return false;
-    if (!push(s, idx)) {
+    if (!push(s, idx, hi, lo)) {
       stopReason = 'memory';
       stopDetail = `the BFS queue reached the memory cap of ${Math.round(cap / 2 ** 20)} MiB`;
       return false;
@@ -199,12 +217,12 @@ export async function explore(model: Model, options: SearchOptions = {}): Promis
       stop = true;
       return;
     }
-    if (!admit(out, curIdx, t.action)) stop = true;
+    if (!admit(out, curIdx, t.action, t)) stop = true;
   };
 
   const inits = model.initialStates();
   for (let i = 0; i < inits.length && !stop; i++) {
-    if (!admit(inits[i]!, -1, -(i + 1))) stop = true;
+    if (!admit(inits[i]!, -1, -(i + 1), null)) stop = true;
   }
 
   let levelRemaining = qLen; // states left in the current BFS level
@@ -221,7 +239,9 @@ export async function explore(model: Model, options: SearchOptions = {}): Promis
     }
     const o = qHead * rec;
     curIdx = queue[o]!;
-    cur.set(queue.subarray(o + 1, o + rec));
+    curHi = queue[o + 1]! >>> 0;
+    curLo = queue[o + 2]! >>> 0;
+    for (let k = 0; k < len; k++) cur[k] = queue[o + 3 + k]!;
     qHead++;
     if (qHead === queue.length / rec) qHead = 0;
     qLen--;

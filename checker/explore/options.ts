@@ -17,6 +17,11 @@ export interface SearchOptions {
   readonly progressMs?: number;
   /** Aborting ends the run as `incomplete` (reason interrupted) with what was explored. */
   readonly signal?: AbortSignal;
+  /**
+   * How states are fingerprinted: 'incremental' (Zobrist keys, updated from the parent by the
+   * slots that changed; the default where domains are small enough) or 'full' (hash every slot).
+   */
+  readonly fingerprint?: 'incremental' | 'full';
 }
 
 export interface Progress {

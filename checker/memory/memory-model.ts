@@ -15,6 +15,8 @@ export interface MemoryAction {
   readonly name: string;
   /** Shown in traces as the step's label. */
   readonly label: string;
+  /** Cheap test, run before the state is copied: is the action possible at all? */
+  readonly guard?: (c: Context) => boolean;
   readonly effect: (c: Context) => void;
 }
 

@@ -96,6 +96,10 @@ export class TsoContext extends Context {
     return old;
   }
 
+  hasBuffered(): boolean {
+    return this.s[this.countSlot[this.proc]!]! !== 0;
+  }
+
   /** The oldest buffered store of this CPU becomes visible. */
   drain(): void {
     const s = this.s;
@@ -159,6 +163,7 @@ export const tso: MemoryModel = {
         {
           name: '(store buffer drains: oldest store becomes visible)',
           label: 'drain',
+          guard: (c) => (c as TsoContext).hasBuffered(),
           effect: (c) => (c as TsoContext).drain(),
         },
       ],

@@ -128,7 +128,7 @@ class CompiledModel implements Model {
           name: m.name,
           kind: 'memory',
           ops: [],
-          guard: undefined,
+          guard: m.guard,
           effect: m.effect,
           pcSlot: -1,
           next: -1,
@@ -206,6 +206,7 @@ class CompiledModel implements Model {
       return this.fail(a, `step '${a.name}' threw: ${errorText(e)}`);
     }
     if (c.blocked) return false;
+    if (c.nWrites > 510) return this.fail(a, `step '${a.name}' writes more than 510 slots in one step`);
     if (typeof r === 'number') {
       if (!(r >= 0 && r < a.labelCount))
         return this.fail(a, `step '${a.name}' returned ${r}, which is not a label`);
