@@ -2,8 +2,12 @@ import yargs from 'yargs';
 import { ModelDefinitionError } from '../checker/model/compile.ts';
 import { EXIT } from '../checker/report/result.ts';
 import * as check from './commands/check.ts';
+import * as diff from './commands/diff.ts';
 import * as gate from './commands/gate.ts';
 import * as list from './commands/list.ts';
+import * as litmus from './commands/litmus.ts';
+import * as merge from './commands/merge.ts';
+import * as necessity from './commands/necessity.ts';
 import * as replay from './commands/replay.ts';
 import { UsageError } from './errors.ts';
 
@@ -11,7 +15,7 @@ import { UsageError } from './errors.ts';
  * The commands, each a module in cli/commands/ exporting `register(yargs, done)`. Adding a
  * command is adding a module and one line here.
  */
-const COMMANDS = [list, check, replay, gate];
+const COMMANDS = [list, check, replay, gate, merge, litmus, necessity, diff];
 
 /** Runs the CLI on `argv`; returns the exit code (never throws for bad input). */
 export async function main(argv: string[]): Promise<number> {
@@ -29,6 +33,7 @@ export async function main(argv: string[]): Promise<number> {
     .demandCommand(1, 'name a command: list, check, replay or gate')
     .strict()
     .recommendCommands()
+    .completion('completion', 'print a bash/zsh completion script (kvmcheck completion >> ~/.bashrc)')
     .help()
     .alias('h', 'help')
     .version(false)

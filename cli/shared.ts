@@ -53,5 +53,5 @@ export const modelOptions = {
     describe: 'model parameter, key=value (repeatable, or comma-separated)',
   },
   memory: { type: 'string', default: 'tso', describe: `memory model: ${memoryChoices.join(', ')}` },
-  'sb-depth': { type: 'number', describe: 'store-buffer entries per CPU (tso)', default: 2 },
+  'sb-depth': { type: 'number', describe: 'store-buffer entries per CPU (tso, pso, relaxed)', default: 2 },
 } as const;

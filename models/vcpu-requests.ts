@@ -2,15 +2,16 @@
  * vCPU requests and kicks: the Dekker handshake between `vcpu->mode` and `vcpu->requests`.
  *
  * Follows Documentation/virtual/kvm/vcpu-requests.rst (Linux 4.13), "Ensuring Requests Are Seen"
- * and "IPI Reduction" (seed 001), and ../shared/PROTOCOLS.md section 1 (steps of V and R, S1,
- * variants B1 and B2). vCPU threads run the vcpu_enter_guest() loop; requester threads do
+ * and "IPI Reduction" (seed 001), and ../shared/PROTOCOLS.md section 1 (steps of V and R, S1, S3,
+ * variants B1, B2 and B9). vCPU threads run the vcpu_enter_guest() loop; requester threads do
  * kvm_make_request() + kvm_vcpu_kick() with the cmpxchg IN_GUEST_MODE -> EXITING_GUEST_MODE
  * IPI reduction. Every step does at most one access to shared memory, so the memory model sees
  * every interleaving the hardware could produce.
  *
- * Not modelled here (see issue 4 / the sibling models): sleeping vCPUs and kvm_vcpu_wake_up,
- * KVM_REQUEST_WAIT, posted interrupts, the same-CPU kick (which is why the final check does not
- * need the `mode == EXITING_GUEST_MODE` term of v6.x kvm_vcpu_exit_request).
+ * Not modelled here: sleeping vCPUs and kvm_vcpu_wake_up (vcpu-block), KVM_REQUEST_WAIT
+ * (vcpu-requests-wait), requests with associated state (vcpu-requests-state), posted interrupts
+ * (posted-interrupts), the same-CPU kick (which is why the final check does not need the
+ * `mode == EXITING_GUEST_MODE` term of v6.x kvm_vcpu_exit_request).
  */
 import { BOOL, defineModel, enumDomain, int, intDomain, type ProcessBuilder } from '../checker/index.ts';
 import {
@@ -60,6 +61,10 @@ export default defineModel({
     'no-mb-requester':
       'B1, requester side: the request is a plain store and the mode a plain load, no fence between',
     'requestless-kick': 'B2: the requester updates interrupt state and kicks without making a request',
+    'nonatomic-ipi-reduction':
+      'B9 (constructed): the kicker reads IN_GUEST_MODE, sends the IPI, then writes EXITING_GUEST_MODE ' +
+      '(no cmpxchg); breaks S3, and S1 once a second kicker trusts the stale EXITING_GUEST_MODE ' +
+      '(--set vcpus=1,requesters=2 --property noLostRequest)',
   },
   build(b, { params, variant }) {
     const vcpus = params.vcpus as number;
@@ -67,6 +72,7 @@ export default defineModel({
     const entries = params.entries as number;
     const kicks = params.kicks as number;
     const requestless = variant === 'requestless-kick';
+    const nonatomic = variant === 'nonatomic-ipi-reduction';
 
     const mode = b.sharedArray('vcpu->mode', vcpus, enumDomain(MODES), OUTSIDE_GUEST_MODE);
     const requests = b.sharedArray('vcpu->requests', vcpus, intDomain(0, 1));
@@ -163,6 +169,10 @@ export default defineModel({
         c.set(guest, 0);
         local_irq_disable(c, irq);
       });
+      // The guest may also never exit by itself (say it spins waiting for the interrupt it was
+      // sent): then only an IPI gets it out. A self-loop, so no new state; without it fairness
+      // would force an exit and no request could stay stranded forever (requestHandled).
+      V.step('in_guest', 'guest keeps running (no exit of its own)', () => L.guest);
       V.step('vm_exit', 'WRITE_ONCE(vcpu->mode, OUTSIDE_GUEST_MODE); smp_wmb()', (c) => {
         WRITE_ONCE(c, mode[v]!, OUTSIDE_GUEST_MODE);
         smp_wmb(c);
@@ -178,6 +188,8 @@ export default defineModel({
     const requesterProcs: ProcessBuilder[] = [];
     const targets: number[] = [];
     const inFlight: number[][] = [];
+    /** Per requester, the labels between its IN->EXITING transition and its IPI (S3). */
+    const transitioned: number[][] = [];
     for (let r = 0; r < requesters; r++) {
       const R = b.process(`requester${r}`);
       requesterProcs.push(R);
@@ -189,16 +201,20 @@ export default defineModel({
         request: R.label('make_request'),
         kick: R.label('kick'),
         ipi: R.label('send_ipi'),
+        exiting: nonatomic ? R.label('set_exiting') : -1,
         next: R.label('next'),
       };
-      inFlight.push([L.request, L.kick, L.ipi]);
+      inFlight.push(nonatomic ? [L.request, L.kick, L.ipi, L.exiting] : [L.request, L.kick, L.ipi]);
+      // The cmpxchg makes "saw IN" and "wrote EXITING" one step, and the IPI follows; B9 writes
+      // EXITING only after its IPI, so no label of it stands between transition and IPI.
+      transitioned.push(nonatomic ? [] : [L.ipi]);
 
       for (let v = 0; v < vcpus; v++) {
         R.step('pick_vcpu', `vcpu = kvm_get_vcpu(kvm, ${v})`, (c) => {
           c.set(target, v);
         });
       }
-      if (variant === 'fixed' || variant === 'no-mb-vcpu') {
+      if (variant === 'fixed' || variant === 'no-mb-vcpu' || nonatomic) {
         R.step(
           'make_request',
           'kvm_make_request(req, vcpu): smp_wmb(); set_bit(req, &vcpu->requests)',
@@ -224,6 +240,12 @@ export default defineModel({
         R.step('kick', 'kvm_vcpu_kick(): if (READ_ONCE(vcpu->mode) == IN_GUEST_MODE)', (c) =>
           READ_ONCE(c, mode[c.get(target)]!) === IN_GUEST_MODE ? L.ipi : L.next,
         );
+      } else if (nonatomic) {
+        // The Dekker fence stays (smp_mb), so the only bug is the split read / write of the mode.
+        R.step('kick', 'kvm_vcpu_kick(): smp_mb(); if (READ_ONCE(vcpu->mode) == IN_GUEST_MODE)', (c) => {
+          smp_mb(c);
+          return READ_ONCE(c, mode[c.get(target)]!) === IN_GUEST_MODE ? L.ipi : L.next;
+        });
       } else {
         R.step(
           'kick',
@@ -239,6 +261,11 @@ export default defineModel({
       R.step('send_ipi', 'smp_send_reschedule(vcpu->cpu)', (c) => {
         smp_send_reschedule(c, cpu[c.get(target)]!);
       });
+      if (nonatomic) {
+        R.step('set_exiting', 'WRITE_ONCE(vcpu->mode, EXITING_GUEST_MODE)  /* after the IPI */', (c) => {
+          WRITE_ONCE(c, mode[c.get(target)]!, EXITING_GUEST_MODE);
+        });
+      }
       R.step('next', 'kvm_vcpu_kick() returns', (c) => {
         const n = c.get(left) - 1;
         c.set(left, n);
@@ -275,6 +302,22 @@ export default defineModel({
         return true;
       },
     );
+    b.invariant(
+      'exitingImpliesIpi',
+      'S3: a vCPU in the guest whose mode is EXITING_GUEST_MODE has an IPI pending, or the kicker ' +
+        'that made the IN->EXITING transition is about to send it',
+      (s) => {
+        for (let v = 0; v < vcpus; v++) {
+          if (s[mode[v]!] !== EXITING_GUEST_MODE || s[inGuest[v]!] !== 1 || s[cpu[v]!.pending] !== 0)
+            continue;
+          let sending = false;
+          for (let r = 0; r < requesters && !sending; r++)
+            sending = s[targets[r]!] === v && transitioned[r]!.includes(s[requesterProcs[r]!.pcSlot]!);
+          if (!sending) return false;
+        }
+        return true;
+      },
+    );
     b.reachable(
       'kickSendsIpi',
       'a kick sends an IPI to a vCPU in guest mode (the racy window is entered)',
@@ -283,6 +326,20 @@ export default defineModel({
           if (s[cpu[v]!.pending] === 1 && s[mode[v]!] !== OUTSIDE_GUEST_MODE) return true;
         return false;
       },
+    );
+    // vcpu0 stands for every vCPU (they are symmetric). Handled: kvm_check_request() cleared the
+    // request (B2: the interrupt state reached the hardware), or the vCPU thread has stopped,
+    // which ends the obligation because the workload here is bounded.
+    const v0 = vcpuProcs[0]!;
+    const v0done = v0.done;
+    const pending0 = (s: Int32Array): boolean =>
+      s[requests[0]!] !== 0 || (requestless && s[irqLine[0]!] === 1 && s[hwIrq[0]!] === 0);
+    b.leadsTo(
+      'requestHandled',
+      'every request made of vcpu0 is eventually handled (for B2: its interrupt reaches the hardware), ' +
+        'unless its thread has stopped',
+      pending0,
+      (s) => !pending0(s) || s[v0.pcSlot] === v0done,
     );
   },
 });

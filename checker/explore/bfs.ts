@@ -1,9 +1,13 @@
-import type { Model, Property, Transition } from '../model/model.ts';
-import type { IncompleteReason, PropertyKind, Result, Stats } from '../report/result.ts';
+import type { LivenessProperty, Model, Property, Transition } from '../model/model.ts';
+import { coverageReport } from '../report/coverage.ts';
+import type { IncompleteReason, PropertyKind, Result, Stats, WaitsFor } from '../report/result.ts';
 import { ADD_FULL, ADD_NEW, collisionProbability, FingerprintSet } from '../state/fingerprint-set.ts';
+import { SymmetryReducer } from '../state/symmetry.ts';
 import { Zobrist } from '../state/zobrist.ts';
-import { buildTrace, ReplayDivergence, type Trace } from '../trace/trace.ts';
+import { buildTrace, buildTraceSymmetric, ReplayDivergence, type Trace } from '../trace/trace.ts';
+import { exploreLiveness } from './liveness.ts';
 import { DEFAULT_MEMORY_CAP, type SearchOptions } from './options.ts';
+import { describeWaits, waitsFor } from './waits-for.ts';
 
 /**
  * Exhaustive breadth-first search. Each distinct state is kept only as a 64-bit fingerprint plus
@@ -23,18 +27,31 @@ interface Found {
   /** For an assertion or a model error inside a step: the step taken from `state`. */
   action: number;
   error: string | null;
+  /** For a deadlock: who waits for whom. */
+  waits?: WaitsFor[];
 }
 
+/**
+ * The properties a run checks: those named, else every safety property, plus every liveness
+ * property when `allLiveness` (a run that gives a fairness).
+ */
 export function selectProperties(
   model: Model,
   names: readonly string[] | undefined,
+  allLiveness = false,
 ): {
   invariants: Property[];
   reachables: Property[];
+  liveness: LivenessProperty[];
 } {
+  const live = model.liveness ?? [];
   if (!names || names.length === 0)
-    return { invariants: [...model.invariants], reachables: [...model.reachables] };
-  const all = [...model.invariants, ...model.reachables].map((p) => p.name);
+    return {
+      invariants: [...model.invariants],
+      reachables: [...model.reachables],
+      liveness: allLiveness ? [...live] : [],
+    };
+  const all = [...model.invariants, ...model.reachables, ...live].map((p) => p.name);
   for (const n of names) {
     if (!all.includes(n) && n !== 'deadlock') {
       throw new UnknownPropertyError(
@@ -45,11 +62,18 @@ export function selectProperties(
   return {
     invariants: model.invariants.filter((p) => names.includes(p.name)),
     reachables: model.reachables.filter((p) => names.includes(p.name)),
+    liveness: live.filter((p) => names.includes(p.name)),
   };
 }
 
 export async function explore(model: Model, options: SearchOptions = {}): Promise<Result> {
-  const { invariants, reachables } = selectProperties(model, options.properties);
+  const { invariants, reachables, liveness } = selectProperties(
+    model,
+    options.properties,
+    options.fairness !== undefined,
+  );
+  // liveness needs the state graph: checker/explore/liveness.ts explores it and checks safety too
+  if (liveness.length > 0) return exploreLiveness(model, options);
   const checkDeadlock =
     (options.deadlock ?? 'report') === 'report' &&
     (!options.properties?.length || options.properties.includes('deadlock'));
@@ -63,6 +87,9 @@ export async function explore(model: Model, options: SearchOptions = {}): Promis
   const len = model.layout.size;
   const rec = len + 3; // queue record: state index, fingerprint (hi, lo), then the state
   const zobrist = options.fingerprint === 'full' ? null : Zobrist.forLayout(model.layout);
+  const reduced = options.symmetry === 'on' ? SymmetryReducer.forModel(model) : null;
+  const reducer = reduced instanceof SymmetryReducer ? reduced : null;
+  const canonBuf = new Int32Array(len);
   let curHi = 0;
   let curLo = 0;
 
@@ -70,7 +97,11 @@ export async function explore(model: Model, options: SearchOptions = {}): Promis
   const initialLog2 = Math.max(4, Math.min(16, Math.floor(Math.log2(cap / 64))));
   const visited = new FingerprintSet(cap, initialLog2);
   let parent = new Int32Array(1 << initialLog2);
-  let via = new Int32Array(1 << initialLog2);
+  // the step that reached each state (for an initial state: its number); 2 bytes where they fit
+  const narrow = model.actions.length < 65536;
+  let via: Uint16Array | Int32Array = narrow
+    ? new Uint16Array(1 << initialLog2)
+    : new Int32Array(1 << initialLog2);
   let queue = new Int32Array(rec * 64);
   let qHead = 0; // in records
   let qLen = 0;
@@ -84,6 +115,10 @@ export async function explore(model: Model, options: SearchOptions = {}): Promis
   let stopDetail = '';
   let depthBounded = false;
   const witnessed = new Uint8Array(reachables.length);
+  // coverage: how often each action fired, and which slots ever left their initial value (a
+  // slot that changes somewhere changes on some BFS tree edge, so new states suffice)
+  const fired = new Uint32Array(model.actions.length);
+  const changed = new Uint8Array(len);
   let unwitnessed = reachables.length;
   const cur = new Int32Array(len);
   const out = new Int32Array(len);
@@ -124,7 +159,7 @@ export async function explore(model: Model, options: SearchOptions = {}): Promis
     const p2 = new Int32Array(n);
     p2.set(parent);
     parent = p2;
-    const v2 = new Int32Array(n);
+    const v2 = narrow ? new Uint16Array(n) : new Int32Array(n);
     v2.set(via);
     via = v2;
     return true;
@@ -156,12 +191,22 @@ export async function explore(model: Model, options: SearchOptions = {}): Promis
   };
 
   /** Records a newly reached state; false when the search must stop. */
-  const admit = (s: Int32Array, from: number, action: number, t: Transition | null): boolean => {
+  const admit = (found: Int32Array, from: number, action: number, t: Transition | null): boolean => {
     let hi: number;
     let lo: number;
+    let s = found;
+    if (reducer !== null) {
+      reducer.canonicalize(found, canonBuf);
+      s = canonBuf;
+    }
     if (zobrist !== null) {
       if (t === null) zobrist.full(s);
-      else zobrist.updateWritten(cur, s, curHi, curLo, t.writes, t.nWrites);
+      else {
+        zobrist.updateWritten(cur, found, curHi, curLo, t.writes, t.nWrites);
+        // the representative differs from the successor only where the permutation wrote
+        if (reducer !== null)
+          zobrist.updateWritten(found, s, zobrist.hi, zobrist.lo, reducer.changed, reducer.nChanged);
+      }
       hi = zobrist.hi;
       lo = zobrist.lo || 1;
     } else {
@@ -186,6 +231,10 @@ export async function explore(model: Model, options: SearchOptions = {}): Promis
     const idx = count++;
     parent[idx] = from;
     via[idx] = action;
+    if (t !== null) {
+      for (let k = 0; k < t.nWrites; k++) changed[t.writes[k]!] = 1;
+      if (reducer !== null) for (let k = 0; k < reducer.nChanged; k++) changed[reducer.changed[k]!] = 1;
+    }
     if (!checkState(s, idx)) return false;
     if (!push(s, idx, hi, lo)) {
       stopReason = 'memory';
@@ -205,6 +254,7 @@ export async function explore(model: Model, options: SearchOptions = {}): Promis
     if (stop) return;
     enabled++;
     transitions++;
+    fired[t.action]++;
     if (t.error !== null || t.failed !== null) {
       found = {
         property: t.failed ?? 'model-error',
@@ -222,7 +272,7 @@ export async function explore(model: Model, options: SearchOptions = {}): Promis
 
   const inits = model.initialStates();
   for (let i = 0; i < inits.length && !stop; i++) {
-    if (!admit(inits[i]!, -1, -(i + 1), null)) stop = true;
+    if (!admit(inits[i]!, -1, i, null)) stop = true;
   }
 
   let levelRemaining = qLen; // states left in the current BFS level
@@ -260,13 +310,15 @@ export async function explore(model: Model, options: SearchOptions = {}): Promis
     nextLevel += count - before;
     if (stop) break;
     if (enabled === 0 && checkDeadlock && !model.isValidEnd(cur)) {
+      const waits = waitsFor(model, cur);
       found = {
         property: 'deadlock',
         kind: 'deadlock',
-        description: 'no step is enabled and not every process is at a valid end',
+        description: describeWaits(waits),
         state: curIdx,
         action: -1,
         error: null,
+        waits,
       };
       break;
     }
@@ -335,6 +387,14 @@ export async function explore(model: Model, options: SearchOptions = {}): Promis
       ...reachables.map((p) => p.name),
       ...(checkDeadlock ? ['deadlock'] : []),
     ],
+    reductions:
+      options.symmetry === 'on'
+        ? [
+            reducer !== null
+              ? `symmetry over ${model.layout.symmetry.map((c) => `${c.name} (${c.processes.length})`).join(', ')}`
+              : `no symmetry reduction: ${reduced as string}`,
+          ]
+        : [],
   };
 
   const f = found as Found | null;
@@ -343,7 +403,10 @@ export async function explore(model: Model, options: SearchOptions = {}): Promis
     if (f.action >= 0) path.actions.push(f.action);
     let trace: Trace;
     try {
-      trace = buildTrace(model, inits[path.initial]!, path.actions);
+      trace =
+        reducer !== null
+          ? buildTraceSymmetric(model, reducer, inits[path.initial]!, path.actions)
+          : buildTrace(model, inits[path.initial]!, path.actions);
     } catch (e) {
       if (e instanceof ReplayDivergence)
         return { ...common, verdict: 'error', message: e.message, trace: null };
@@ -353,7 +416,13 @@ export async function explore(model: Model, options: SearchOptions = {}): Promis
     return {
       ...common,
       verdict: 'violated',
-      violation: { property: f.property, kind: f.kind, description: f.description, trace },
+      violation: {
+        property: f.property,
+        kind: f.kind,
+        description: f.description,
+        trace,
+        ...(f.waits ? { waitsFor: f.waits } : {}),
+      },
     };
   }
   if (stopReason !== null)
@@ -371,6 +440,7 @@ export async function explore(model: Model, options: SearchOptions = {}): Promis
       const r = reachables[i]!;
       return {
         ...common,
+        coverage: coverageReport(model, fired, changed, common.properties),
         verdict: 'violated',
         violation: {
           property: r.name,
@@ -381,10 +451,14 @@ export async function explore(model: Model, options: SearchOptions = {}): Promis
       };
     }
   }
-  return { ...common, verdict: 'holds' };
+  return { ...common, coverage: coverageReport(model, fired, changed, common.properties), verdict: 'holds' };
 }
 
-function pathTo(idx: number, parent: Int32Array, via: Int32Array): { initial: number; actions: number[] } {
+function pathTo(
+  idx: number,
+  parent: Int32Array,
+  via: Uint16Array | Int32Array,
+): { initial: number; actions: number[] } {
   const actions: number[] = [];
   let i = idx;
   while (parent[i]! >= 0) {
@@ -392,5 +466,5 @@ function pathTo(idx: number, parent: Int32Array, via: Int32Array): { initial: nu
     i = parent[i]!;
   }
   actions.reverse();
-  return { initial: -via[i]! - 1, actions };
+  return { initial: via[i]!, actions };
 }

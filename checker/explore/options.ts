@@ -1,5 +1,9 @@
+import type { FairnessSpec } from './fairness.ts';
+
 /** Options of an exhaustive run: one readonly object, validated before exploring. */
 export interface SearchOptions {
+  /** Fairness for the liveness properties, replacing each property's own (see fairness.ts). */
+  readonly fairness?: FairnessSpec;
   /** Stop (incomplete) after this many distinct states. */
   readonly maxStates?: number;
   /** Do not expand states deeper than this (incomplete if any had successors). */
@@ -22,6 +26,11 @@ export interface SearchOptions {
    * slots that changed; the default where domains are small enough) or 'full' (hash every slot).
    */
   readonly fingerprint?: 'incremental' | 'full';
+  /**
+   * 'on': explore one representative per class of states equal up to a permutation of the
+   * processes the model declares symmetric (vCPUs); traces come back in real process numbers.
+   */
+  readonly symmetry?: 'on' | 'off';
 }
 
 export interface Progress {

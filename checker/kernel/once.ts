@@ -39,3 +39,12 @@ export function smp_mb__before_atomic(c: Context): void {
 export function smp_mb__after_atomic(c: Context): void {
   c.fence(Fence.afterAtomic);
 }
+
+/**
+ * READ_ONCE(*p) where `p` was computed from the value of an earlier load (an address dependency:
+ * `p = rcu_dereference(gp); v = READ_ONCE(p->field)`). LKMM orders it after that load; under
+ * `relaxed` an ordinary READ_ONCE could see a value older than the pointer it followed.
+ */
+export function READ_ONCE_DEP(c: Context, ref: number): number {
+  return c.loadDependent(ref);
+}

@@ -42,21 +42,34 @@ export abstract class Context {
   nWrites = 0;
   protected readonly min: Int32Array;
   protected readonly max: Int32Array;
+  /**
+   * Lock instrumentation, null during a normal search: lock primitives report each acquisition
+   * attempt (lock id from `layout.locks`, mode) before it takes effect, for the lock-order graph
+   * and the waits-for chain of a deadlock report.
+   */
+  lockHook: ((c: Context, lock: number, mode: number) => void) | null = null;
 
   constructor(readonly layout: Layout) {
     this.min = layout.min;
     this.max = layout.max;
   }
 
+  /** Which of the memory model's ways of running this step is running (see MemoryInstance.stepVariants). */
+  variant = 0;
+
   begin(s: Int32Array, proc: number): void {
     this.s = s;
     this.proc = proc;
+    this.variant = 0;
     this.blocked = false;
     this.failed = null;
     this.error = null;
     this.nReads = 0;
     this.nWrites = 0;
   }
+
+  /** Called after a step's effect has run: a memory model may still disable the step here. */
+  endStep(): void {}
 
   /** Reads a local, pc or ghost slot (not subject to the memory model). */
   get(ref: number): number {
@@ -67,6 +80,11 @@ export abstract class Context {
   /** Writes a local, pc or ghost slot (not subject to the memory model). */
   set(ref: number, v: number): void {
     this.write(ref, v);
+  }
+
+  /** Reports an acquisition attempt of lock `lock` in `mode` to the hook, if one is set. */
+  lockEvent(lock: number, mode: number): void {
+    if (this.lockHook !== null && lock >= 0) this.lockHook(this, lock, mode);
   }
 
   /** Disables this step in this state. */
@@ -120,6 +138,45 @@ export abstract class Context {
    * atomics (fully ordered) and false for set_bit/clear_bit/atomic_inc (unordered in LKMM).
    */
   abstract rmw(ref: number, op: RmwOp, arg: number, ordered: boolean): number;
+
+  /**
+   * A load whose address was computed from an earlier load's value (an address dependency, as
+   * in `p = rcu_dereference(gp); v = READ_ONCE(p->field)`): LKMM orders it after that load. Only
+   * models that let loads pass each other (relaxed) need to know; elsewhere it is `load`.
+   */
+  loadDependent(ref: number): number {
+    return this.load(ref);
+  }
+
+  /**
+   * The RMW of spin_lock/mutex_lock: takes the lock (writes `owner`) when it holds 0 and returns
+   * true; returns false, writing nothing, when it is held. An ACQUIRE operation in LKMM; models
+   * without a weaker notion keep the fully ordered cmpxchg (x86: LOCK CMPXCHG).
+   */
+  lockAcquire(ref: number, owner: number): boolean {
+    return this.cmpxchg(ref, 0, owner) === 0;
+  }
+
+  /** spin_unlock/mutex_unlock: a RELEASE store of 0. */
+  unlockRelease(ref: number): void {
+    this.storeRelease(ref, 0);
+  }
+
+  /**
+   * CPU `p` executes a full barrier on behalf of this step: it handled this step's IPI
+   * synchronously (smp_call_function(..., wait), a TLB flush that waits for every vCPU). Its later
+   * loads see every store visible now. Only models where loads can be stale (relaxed) need to
+   * know; a model that writes `p`'s own locals gets this for free.
+   */
+  remoteFence(_p: number): void {}
+
+  /**
+   * True when every store process `p` has made is visible to every CPU (no store of `p` waits in
+   * a buffer): what an RCU grace period waits for besides the reader leaving its section.
+   */
+  storesVisible(_p: number): boolean {
+    return true;
+  }
 }
 
 export const RmwOp = { add: 0, or: 1, andNot: 2, set: 3 } as const;

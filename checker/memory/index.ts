@@ -1,4 +1,6 @@
 import type { MemoryModel } from './memory-model.ts';
+import { pso } from './pso.ts';
+import { relaxed } from './relaxed.ts';
 import { sc } from './sc.ts';
 import { tso } from './tso.ts';
 
@@ -6,6 +8,8 @@ import { tso } from './tso.ts';
 export const MEMORY_MODELS: ReadonlyMap<string, MemoryModel> = new Map([
   ['sc', sc],
   ['tso', tso],
+  ['pso', pso],
+  ['relaxed', relaxed],
 ]);
 
 export const DEFAULT_MEMORY = 'tso';

@@ -26,6 +26,21 @@ export interface MemoryInstance {
   actions(p: number): MemoryAction[];
   /** The stores of process `p` not yet visible to others, oldest first, for traces. */
   pending(s: Int32Array, p: number): { ref: number; value: number }[];
+  /**
+   * Where the memory model keeps slot numbers inside a state (a store buffer's address field),
+   * so symmetry reduction can rename them: per process, the slot counting used entries and the
+   * address slot of each entry. Absent when the model keeps no addresses; a memory model that
+   * keeps addresses but does not say where makes symmetry reduction unavailable.
+   */
+  addressSlots?(p: number): { count: number; addrs: readonly number[] };
+  /** True when the state holds addresses (buffers); then `addressSlots` is needed for symmetry. */
+  readonly holdsAddresses: boolean;
+  /**
+   * How many ways the model runs each step of a process (default 1): each becomes an action of
+   * its own and the step sees which one in `Context.variant`. `relaxed` uses 2: loads read what
+   * the CPU has seen so far, or first catch up on the variables they load.
+   */
+  readonly stepVariants?: number;
 }
 
 export interface MemoryModel {

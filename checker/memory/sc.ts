@@ -42,6 +42,7 @@ export const sc: MemoryModel = {
       createContext: (layout: Layout) => new ScContext(layout),
       actions: () => [],
       pending: () => [],
+      holdsAddresses: false,
     };
   },
 };

@@ -25,6 +25,10 @@ export class TsoContext extends Context {
     return this.s[this.countSlot[this.proc]!]!;
   }
 
+  override storesVisible(p: number): boolean {
+    return this.read(this.countSlot[p]!) === 0;
+  }
+
   load(ref: number): number {
     const s = this.s;
     const cs = this.countSlot[this.proc]!;
@@ -168,6 +172,11 @@ export const tso: MemoryModel = {
         },
       ],
       pending: (s, p) => bufferedStores(s, counts[p]!),
+      holdsAddresses: true,
+      addressSlots: (p) => ({
+        count: counts[p]!,
+        addrs: Array.from({ length: options.bufferDepth }, (_, k) => counts[p]! + 1 + 2 * k),
+      }),
     };
   },
 };

@@ -1,5 +1,7 @@
+import { LOCK_DOMAIN, mutexClass } from '../kernel/locks.ts';
 import type { Context } from '../memory/context.ts';
 import { BOOL, type Domain, LayoutBuilder } from '../state/layout.ts';
+import type { Fairness, LivenessProperty } from './model.ts';
 
 /**
  * The authoring API: a model declares its variables, then its processes as lists of labelled
@@ -38,6 +40,14 @@ export interface InterruptSpec {
   readonly irqsOff: number;
   readonly pending: number;
 }
+
+/** Fairness of a liveness property: a level for every process, and per-process exceptions by name. */
+export interface LivenessOptions {
+  readonly fairness?: Fairness;
+  readonly processFairness?: Readonly<Record<string, Fairness>>;
+}
+
+const always: Predicate = () => true;
 
 export interface PropertySpec {
   readonly name: string;
@@ -124,6 +134,27 @@ export class ProcessBuilder {
     return this.definedOrder;
   }
 
+  /** Labels taken out by `removeLabel` (extendModel): never reached, so they need no step. */
+  readonly removedLabels = new Set<number>();
+
+  /** Deletes the steps at `label` and takes it out of the declared order (extendModel). */
+  removeLabel(label: number): void {
+    for (let i = this.steps.length - 1; i >= 0; i--)
+      if (this.steps[i]!.label === label) this.steps.splice(i, 1);
+    const i = this.definedOrder.indexOf(label);
+    if (i >= 0) this.definedOrder.splice(i, 1);
+    this.removedLabels.add(label);
+  }
+
+  /** Moves `label` in the declared order to just before `before` (extendModel's inserts). */
+  moveLabel(label: number, before: number): void {
+    const i = this.definedOrder.indexOf(label);
+    if (i >= 0) this.definedOrder.splice(i, 1);
+    const j = this.definedOrder.indexOf(before);
+    if (j >= 0) this.definedOrder.splice(j, 0, label);
+    else this.definedOrder.push(label);
+  }
+
   /** True when the state `s` has this process at `label`. */
   at(s: Int32Array, label: number): boolean {
     return s[this.pcSlot] === label;
@@ -135,13 +166,24 @@ export class ModelBuilder {
   readonly processes: ProcessBuilder[] = [];
   readonly invariants: PropertySpec[] = [];
   readonly reachables: PropertySpec[] = [];
+  readonly liveness: LivenessProperty[] = [];
   readonly symmetric: { name: string; processes: ProcessBuilder[]; indexed: number[][]; valued: number[] }[] =
     [];
   validEnd: Predicate | undefined;
 
-  /** A shared variable: accessed through the memory model (`c.load`, `c.store`, atomics). */
+  /**
+   * A shared variable: accessed through the memory model (`c.load`, `c.store`, atomics). One
+   * declared with LOCK_DOMAIN is also registered as a lock (see `lock`).
+   */
   shared(name: string, domain: Domain = BOOL, init = domain.min): number {
-    return this.layout.add(name, 'shared', -1, domain, init);
+    const ref = this.layout.add(name, 'shared', -1, domain, init);
+    if (domain === LOCK_DOMAIN) this.layout.addLock(mutexClass(name, ref));
+    return ref;
+  }
+
+  /** A mutex or spinlock (spin_lock, mutex_lock): 0 when free, holder+1 when held. */
+  lock(name: string): number {
+    return this.shared(name, LOCK_DOMAIN, 0);
   }
 
   sharedArray(name: string, n: number, domain: Domain = BOOL, init = domain.min): number[] {
@@ -172,6 +214,27 @@ export class ModelBuilder {
   /** Some reachable state must satisfy `check`, else the run fails: guards against vacuous passes. */
   reachable(name: string, description: string, check: Predicate): void {
     this.reachables.push({ name, description, check });
+  }
+
+  /** Liveness: every run (fair under `options.fairness`, default weak) reaches a `goal` state. */
+  eventually(name: string, description: string, goal: Predicate, options: LivenessOptions = {}): void {
+    this.liveness.push({ name, description, kind: 'eventually', trigger: always, goal, ...options });
+  }
+
+  /** Liveness: from every reachable `trigger` state, every fair run reaches a `goal` state (p ~> q). */
+  leadsTo(
+    name: string,
+    description: string,
+    trigger: Predicate,
+    goal: Predicate,
+    options: LivenessOptions = {},
+  ): void {
+    this.liveness.push({ name, description, kind: 'leadsTo', trigger, goal, ...options });
+  }
+
+  /** Liveness: on every fair run `goal` holds again and again (infinitely often). */
+  alwaysEventually(name: string, description: string, goal: Predicate, options: LivenessOptions = {}): void {
+    this.liveness.push({ name, description, kind: 'alwaysEventually', trigger: always, goal, ...options });
   }
 
   /**

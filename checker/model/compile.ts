@@ -2,10 +2,20 @@ import type { Context } from '../memory/context.ts';
 import type { MemoryInstance } from '../memory/memory-model.ts';
 import { enumDomain, type Layout } from '../state/layout.ts';
 import type { Effect, Guard, ModelBuilder } from './builder.ts';
-import type { ActionInfo, Model, ProcessInfo, Property, RunConfig, Transition } from './model.ts';
+import type {
+  ActionInfo,
+  LivenessProperty,
+  Model,
+  ProcessInfo,
+  Property,
+  RunConfig,
+  Transition,
+} from './model.ts';
 
 interface Action extends ActionInfo {
   readonly guard: Guard | undefined;
+  /** Which of the memory model's ways of running a step this is (MemoryInstance.stepVariants). */
+  readonly variant?: number;
   readonly effect: Effect;
   /** The pc slot a step writes, or -1 for actions that keep the pc unless they return a label. */
   readonly pcSlot: number;
@@ -26,7 +36,7 @@ export function compile(
   for (const p of b.processes) {
     void p.done;
     for (let l = 0; l < p.labels.length; l++) {
-      if (!p.definedLabels.includes(l) && !p.endLabels.has(l)) {
+      if (!p.definedLabels.includes(l) && !p.endLabels.has(l) && !p.removedLabels.has(l)) {
         throw new ModelDefinitionError(
           `process ${p.name}: label '${p.labels[l]}' is used but no step is defined at it`,
         );
@@ -53,6 +63,7 @@ class CompiledModel implements Model {
   readonly actions: Action[] = [];
   readonly invariants: Property[];
   readonly reachables: Property[];
+  readonly liveness: LivenessProperty[];
   readonly context: Context;
   private readonly at: (Action[] | undefined)[][];
   private readonly anytime: Action[][];
@@ -75,6 +86,7 @@ class CompiledModel implements Model {
       pcSlot: p.pcSlot,
       labels: p.labels.slice(),
       symmetry: p.symmetryClass,
+      endLabels: [...p.endLabels],
     }));
     this.pcSlots = Int32Array.from(b.processes, (p) => p.pcSlot);
     this.at = b.processes.map((p) => p.labels.map(() => undefined));
@@ -98,6 +110,11 @@ class CompiledModel implements Model {
         this.actions.push(a);
         const row = this.at[p.index]!;
         (row[st.label] ??= []).push(a);
+        for (let variant = 1; variant < (mem.stepVariants ?? 1); variant++) {
+          const av: Action = { ...a, id: this.actions.length, variant };
+          this.actions.push(av);
+          row[st.label]!.push(av);
+        }
       }
       if (p.interrupt) {
         const { irqsOff, pending, handler, name } = p.interrupt;
@@ -140,6 +157,7 @@ class CompiledModel implements Model {
     }
     this.invariants = b.invariants.slice();
     this.reachables = b.reachables.slice();
+    this.liveness = b.liveness.slice();
     this.validEnd = b.validEnd;
     const c = this.context;
     this.t = {
@@ -188,6 +206,7 @@ class CompiledModel implements Model {
     const c = this.context;
     const t = this.t;
     c.begin(s, a.process);
+    c.variant = a.variant ?? 0;
     if (a.guard !== undefined) {
       let ok: boolean;
       try {
@@ -202,6 +221,7 @@ class CompiledModel implements Model {
     let r: number | undefined | void;
     try {
       r = a.effect(c);
+      c.endStep();
     } catch (e) {
       return this.fail(a, `step '${a.name}' threw: ${errorText(e)}`);
     }
@@ -247,6 +267,11 @@ class CompiledModel implements Model {
 
   pendingStores(s: Int32Array, p: number): { ref: number; value: number }[] {
     return this.mem.pending(s, p);
+  }
+
+  addressSlots(p: number): { count: number; addrs: readonly number[] } | null | undefined {
+    if (!this.mem.holdsAddresses) return null;
+    return this.mem.addressSlots?.(p);
   }
 }
 

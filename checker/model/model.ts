@@ -27,6 +27,8 @@ export interface ProcessInfo {
   readonly pcSlot: number;
   readonly labels: readonly string[];
   readonly symmetry: string | undefined;
+  /** Labels where the process may rest (its valid ends), e.g. for deadlock reports. */
+  readonly endLabels?: readonly number[];
 }
 
 /** One transition, reported through `emit`; the record is reused, copy what you keep. */
@@ -50,6 +52,35 @@ export interface Property {
   readonly check: (s: Int32Array) => boolean;
 }
 
+/**
+ * How a liveness property treats the scheduler: `none` (any infinite run counts), `weak` (a unit
+ * enabled continuously from some point on eventually moves) or `strong` (a unit enabled infinitely
+ * often moves infinitely often). Units are the processes, each CPU's interrupt delivery and each
+ * store buffer (see checker/explore/fairness.ts).
+ */
+export type Fairness = 'none' | 'weak' | 'strong';
+
+export type LivenessKind = 'eventually' | 'leadsTo' | 'alwaysEventually';
+
+/**
+ * A progress property, checked on infinite runs (finite ones stutter forever in their last state):
+ * `eventually` (`goal` holds in some state of every run), `leadsTo` (every `trigger` state is
+ * followed, at once or later, by a `goal` state) and `alwaysEventually` (`goal` holds infinitely
+ * often). A violation is a lasso: a prefix and a cycle repeated forever that is fair.
+ */
+export interface LivenessProperty {
+  readonly name: string;
+  readonly description: string;
+  readonly kind: LivenessKind;
+  /** leadsTo: the states that oblige progress; unused by the other kinds. */
+  readonly trigger: (s: Int32Array) => boolean;
+  readonly goal: (s: Int32Array) => boolean;
+  /** Fairness assumed unless the run overrides it (default weak). */
+  readonly fairness?: Fairness;
+  /** Per-process exceptions, by process name (applies to the process, its IPIs and its store buffer). */
+  readonly processFairness?: Readonly<Record<string, Fairness>>;
+}
+
 export interface RunConfig {
   readonly variant: string;
   readonly params: Params;
@@ -65,6 +96,8 @@ export interface Model {
   readonly actions: readonly ActionInfo[];
   readonly invariants: readonly Property[];
   readonly reachables: readonly Property[];
+  /** Progress properties (absent or empty: the model declares none). */
+  readonly liveness?: readonly LivenessProperty[];
   initialStates(): Int32Array[];
   successors(s: Int32Array, out: Int32Array, emit: (t: Transition) => void): void;
   /** Runs one action from `s` into `out`; returns the transition, or null when it is disabled. */
@@ -72,6 +105,8 @@ export interface Model {
   isValidEnd(s: Int32Array): boolean;
   /** Stores of process `p` still invisible to the others (empty under sc). */
   pendingStores(s: Int32Array, p: number): { ref: number; value: number }[];
+  /** The memory model's address slots of process `p` (see MemoryInstance.addressSlots); null if it keeps none, undefined if unknown. */
+  addressSlots(p: number): { count: number; addrs: readonly number[] } | null | undefined;
   /** The context steps run in; exposed for tests of the memory models. */
   readonly context: Context;
 }

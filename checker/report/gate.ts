@@ -1,4 +1,5 @@
 import { explore } from '../explore/bfs.ts';
+import { parseFairness } from '../explore/fairness.ts';
 import { instantiate, type ModelDefinition } from '../model/define.ts';
 import type { Result } from './result.ts';
 import type { Scenario } from './scenario.ts';
@@ -59,6 +60,8 @@ export async function runScenario(
       maxDepth: s.maxDepth,
       timeLimit: s.timeLimit,
       properties: s.properties,
+      fairness: s.fairness !== undefined ? parseFairness(s.fairness) : undefined,
+      symmetry: s.symmetry,
       signal,
     });
     const mismatch = compareToExpectation(s, r);

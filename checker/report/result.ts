@@ -1,12 +1,20 @@
 import type { RunConfig } from '../model/model.ts';
 import type { Trace } from '../trace/trace.ts';
+import type { CoverageReport } from './coverage.ts';
 
 /** Every run ends in exactly one verdict (DESIGN.md "State and search"). */
 export type Verdict = 'holds' | 'violated' | 'incomplete' | 'error';
 
-export type PropertyKind = 'invariant' | 'reachable' | 'assertion' | 'deadlock';
+export type PropertyKind = 'invariant' | 'reachable' | 'assertion' | 'deadlock' | 'liveness';
 
-export type IncompleteReason = 'max-states' | 'max-depth' | 'time-limit' | 'memory' | 'interrupted';
+/** `random`: a random search ran all its walks; it proves nothing, so it never says `holds`. */
+export type IncompleteReason =
+  | 'max-states'
+  | 'max-depth'
+  | 'time-limit'
+  | 'memory'
+  | 'interrupted'
+  | 'random';
 
 export interface Stats {
   /** Distinct states found. */
@@ -31,6 +39,22 @@ export interface Violation {
   readonly description: string;
   /** Null for a `reachable` property, which fails by having no witness. */
   readonly trace: Trace | null;
+  /** For a deadlock: what each stuck process waits for and who holds it. */
+  readonly waitsFor?: readonly WaitsFor[];
+}
+
+/** One stuck process of a deadlock (checker/explore/waits-for.ts). */
+export interface WaitsFor {
+  readonly process: string;
+  readonly label: string;
+  /** The kernel text of the step it is stuck at. */
+  readonly step: string;
+  /** The lock it waits for, or null when its step waits on a plain condition. */
+  readonly lock: string | null;
+  readonly mode: string;
+  /** True for a sleep that only a wake-up ends (an rcuwait), false for a lock. */
+  readonly sleeping: boolean;
+  readonly holders: readonly { readonly process: string; readonly how: string }[];
 }
 
 interface Common {
@@ -39,6 +63,12 @@ interface Common {
   readonly stats: Stats;
   /** Properties checked in this run. */
   readonly properties: readonly string[];
+  /** The fairness the liveness properties of this run assumed, in words (absent without liveness). */
+  readonly fairness?: string;
+  /** Reductions in force, e.g. `symmetry over vcpu (3)`, or why one asked for was not applied. */
+  readonly reductions?: readonly string[];
+  /** What an exhaustive search exercised: steps that never fired, vacuous invariants. */
+  readonly coverage?: CoverageReport;
 }
 
 export type Result =

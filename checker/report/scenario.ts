@@ -14,8 +14,12 @@ export interface Scenario {
   readonly memory: string;
   readonly params: Readonly<Record<string, number | boolean | string>>;
   readonly bufferDepth?: number;
+  /** Symmetry reduction (default off, so pinned counts are those of the full state space). */
+  readonly symmetry?: 'on' | 'off';
   /** Check only these properties (default: all the model declares). */
   readonly properties?: readonly string[];
+  /** Fairness for the liveness properties (`--fairness` syntax: none, weak, strong, weak,p0=none). */
+  readonly fairness?: string;
   readonly maxStates?: number;
   readonly maxDepth?: number;
   readonly timeLimit?: number;
@@ -41,7 +45,9 @@ const KEYS = new Set([
   'memory',
   'params',
   'bufferDepth',
+  'symmetry',
   'properties',
+  'fairness',
   'maxStates',
   'maxDepth',
   'timeLimit',
@@ -99,6 +105,20 @@ export function parseScenarioFile(text: string, file: string): Scenario[] {
         'must be a positive number',
       );
     }
+    check(
+      o.symmetry === undefined || o.symmetry === 'on' || o.symmetry === 'off',
+      file,
+      `${where}.symmetry`,
+      'must be "on" or "off"',
+    );
+    check(
+      o.fairness === undefined ||
+        (typeof o.fairness === 'string' &&
+          /^(none|weak|strong)(,[^,=]+=(none|weak|strong))*$/.test(o.fairness)),
+      file,
+      `${where}.fairness`,
+      'must be none, weak or strong (optionally with per-process exceptions, e.g. "weak,notifier0=none")',
+    );
     check(
       o.properties === undefined ||
         (Array.isArray(o.properties) && o.properties.every((p) => typeof p === 'string')),

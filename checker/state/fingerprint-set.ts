@@ -1,6 +1,6 @@
 /**
  * The visited set: 64-bit fingerprints of states in an open-addressing table of Uint32 pairs.
- * Grows by doubling at half load; refuses to grow past its byte cap (the search then ends
+ * Grows by doubling at three-quarters load; refuses to grow past its byte cap (the search then ends
  * `incomplete` instead of running the process out of memory).
  */
 
@@ -13,13 +13,18 @@ export class FingerprintSet {
   private mask: number;
   private count = 0;
   private readonly maxBytes: number;
+  /** With `indexed`: the state index stored beside each fingerprint (the liveness search's graph). */
+  private values: Int32Array | null;
   /** Fingerprint of the last state hashed (hi, lo), kept for callers that store it. */
   hi = 0;
   lo = 0;
+  /** After `addIndexed` returned ADD_SEEN: the index stored with that fingerprint. */
+  index = -1;
 
-  constructor(maxBytes = 4 * 1024 ** 3, initialLog2 = 16) {
+  constructor(maxBytes = 4 * 1024 ** 3, initialLog2 = 16, indexed = false) {
     const cap = 1 << initialLog2;
     this.keys = new Uint32Array(cap * 2);
+    this.values = indexed ? new Int32Array(cap) : null;
     this.mask = cap - 1;
     this.maxBytes = maxBytes;
   }
@@ -29,7 +34,7 @@ export class FingerprintSet {
   }
 
   get bytes(): number {
-    return this.keys.byteLength;
+    return this.keys.byteLength + (this.values?.byteLength ?? 0);
   }
 
   /** Hashes `s[0..len)` into (this.hi, this.lo): two murmur3-style lanes, 64 bits in all. */
@@ -69,7 +74,7 @@ export class FingerprintSet {
   }
 
   addHash(hi: number, lo: number): number {
-    if ((this.count + 1) * 2 > this.mask + 1 && !this.grow()) return ADD_FULL;
+    if ((this.count + 1) * 4 > (this.mask + 1) * 3 && !this.grow()) return ADD_FULL;
     const keys = this.keys;
     const mask = this.mask;
     let i = (hi ^ Math.imul(lo, 0x9e3779b1)) & mask;
@@ -83,6 +88,34 @@ export class FingerprintSet {
         return ADD_NEW;
       }
       if (klo === lo && keys[k] === hi) return ADD_SEEN;
+      i = (i + 1) & mask;
+    }
+  }
+
+  /**
+   * Adds a fingerprint with the index of its state (the set must be `indexed`): ADD_NEW, ADD_FULL,
+   * or ADD_SEEN with the index stored earlier in `this.index`.
+   */
+  addIndexed(hi: number, lo: number, index: number): number {
+    if ((this.count + 1) * 4 > (this.mask + 1) * 3 && !this.grow()) return ADD_FULL;
+    const keys = this.keys;
+    const values = this.values!;
+    const mask = this.mask;
+    let i = (hi ^ Math.imul(lo, 0x9e3779b1)) & mask;
+    for (;;) {
+      const k = i << 1;
+      const klo = keys[k + 1]!;
+      if (klo === 0) {
+        keys[k] = hi;
+        keys[k + 1] = lo;
+        values[i] = index;
+        this.count++;
+        return ADD_NEW;
+      }
+      if (klo === lo && keys[k] === hi) {
+        this.index = values[i]!;
+        return ADD_SEEN;
+      }
       i = (i + 1) & mask;
     }
   }
@@ -106,10 +139,13 @@ export class FingerprintSet {
   private grow(): boolean {
     const oldKeys = this.keys;
     const cap = (this.mask + 1) * 2;
-    if (cap * 8 > this.maxBytes) return false;
+    const oldValues = this.values;
+    if (cap * (oldValues ? 12 : 8) > this.maxBytes) return false;
     let keys: Uint32Array;
+    let values: Int32Array | null = null;
     try {
       keys = new Uint32Array(cap * 2);
+      if (oldValues) values = new Int32Array(cap);
     } catch {
       return false;
     }
@@ -122,8 +158,10 @@ export class FingerprintSet {
       while (keys[(i << 1) + 1] !== 0) i = (i + 1) & mask;
       keys[i << 1] = hi;
       keys[(i << 1) + 1] = lo;
+      if (values) values[i] = oldValues![k >> 1]!;
     }
     this.keys = keys;
+    this.values = values;
     this.mask = mask;
     return true;
   }

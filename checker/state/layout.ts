@@ -1,3 +1,5 @@
+import type { LockClass } from './lock-class.ts';
+
 /**
  * The layout of a state: every variable of a model is one slot of a flat Int32Array.
  * Slots carry a name (for traces), a kind (who may touch them and how) and a bounded domain
@@ -43,13 +45,26 @@ export class Layout {
   readonly min: Int32Array;
   readonly max: Int32Array;
   readonly symmetry: readonly SymmetryClass[];
+  /** The locks the model's primitives declared (see lock-class.ts); their index is their id. */
+  readonly locks: readonly LockClass[];
+  /** Slot -> id of the lock whose state it holds, or -1. */
+  readonly lockOf: Int32Array;
 
-  constructor(slots: readonly SlotInfo[], symmetry: readonly SymmetryClass[]) {
+  constructor(
+    slots: readonly SlotInfo[],
+    symmetry: readonly SymmetryClass[],
+    locks: readonly LockClass[] = [],
+  ) {
     this.slots = slots;
     this.size = slots.length;
     this.min = Int32Array.from(slots, (s) => s.domain.min);
     this.max = Int32Array.from(slots, (s) => s.domain.max);
     this.symmetry = symmetry;
+    this.locks = locks;
+    this.lockOf = new Int32Array(slots.length).fill(-1);
+    locks.forEach((l, id) => {
+      for (const ref of l.slots) this.lockOf[ref] = id;
+    });
   }
 
   /** The value of slot `i` as a reader would name it: enum name, bool, or the number. */
@@ -67,6 +82,7 @@ export class Layout {
 export class LayoutBuilder {
   private readonly slots: SlotInfo[] = [];
   private readonly symmetry: SymmetryClass[] = [];
+  private readonly locks: LockClass[] = [];
 
   add(name: string, kind: SlotKind, owner: number, domain: Domain, init = domain.min): number {
     if (!Number.isInteger(domain.min) || !Number.isInteger(domain.max) || domain.min > domain.max) {
@@ -87,12 +103,18 @@ export class LayoutBuilder {
     this.symmetry.push(c);
   }
 
+  /** Registers a lock over already declared slots; returns its id. */
+  addLock(l: LockClass): number {
+    this.locks.push(l);
+    return this.locks.length - 1;
+  }
+
   get count(): number {
     return this.slots.length;
   }
 
   build(): Layout {
-    return new Layout(this.slots.slice(), this.symmetry.slice());
+    return new Layout(this.slots.slice(), this.symmetry.slice(), this.locks.slice());
   }
 }
 

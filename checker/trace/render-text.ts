@@ -121,13 +121,33 @@ export function renderTraceTable(trace: Trace, style: Style = PLAIN): string {
       out.push(`${num}${GAP}${' '.repeat(lead)}${r}`.trimEnd());
     });
   });
+  if (trace.cycleStart !== undefined && trace.cycleStart >= trace.steps.length) {
+    out.push(
+      style.yellow(`${pad('', numW)}${GAP}--- no step is enabled: the run stays in this state forever ---`),
+    );
+  } else if (trace.cycleStart !== undefined) {
+    out.push(
+      style.yellow(`${pad('', numW)}${GAP}--- back to the state before step ${trace.cycleStart + 1} ---`),
+    );
+  }
   return out.join('\n');
 }
 
 export function renderViolation(v: Violation, style: Style = PLAIN): string {
   const what = v.kind === 'deadlock' ? 'deadlock' : `${v.kind} ${v.property} violated`;
   const lines = [style.red(style.bold(`✗ ${what}`)) + `: ${v.description}`];
-  if (v.trace) {
+  const cycle = v.trace?.cycleStart;
+  if (v.trace && cycle !== undefined) {
+    const n = v.trace.steps.length;
+    lines.push(
+      style.dim(
+        cycle === n
+          ? `  lasso: ${n} steps to a state where the run stops for good (fair: nothing is enabled)`
+          : `  lasso: ${cycle > 0 ? `a prefix of ${cycle} steps, then ` : ''}a cycle of ${n - cycle} step${n - cycle === 1 ? '' : 's'} repeated forever` +
+              (v.trace.fairness ? ` (a fair cycle under --fairness ${v.trace.fairness})` : ''),
+      ),
+    );
+  } else if (v.trace) {
     const last = v.trace.states[v.trace.states.length - 1];
     if (last && v.trace.steps.length > 0) {
       lines.push(

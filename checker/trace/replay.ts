@@ -1,3 +1,5 @@
+import { type FairnessSpec, fairnessOf, fairnessUnits, unitLevels } from '../explore/fairness.ts';
+import { checkLasso, cycleCloses } from '../explore/lasso.ts';
 import type { Model } from '../model/model.ts';
 import { describeStep, type Trace, type TraceStep } from './trace.ts';
 import type { SavedStep } from './trace-file.ts';
@@ -29,16 +31,52 @@ export function violatedBy(
   return null;
 }
 
+/**
+ * A lasso to check after the replay: the cycle (steps from `cycleStart` on) must return to its
+ * first state, and the run is then checked against the model's liveness properties under
+ * `fairness` (default: each property's own).
+ */
+export interface LassoReplay {
+  readonly cycleStart: number;
+  readonly fairness?: FairnessSpec;
+}
+
+/** The liveness property (the expected one first) that the lasso violates fairly, or null. */
+function livenessViolatedBy(
+  model: Model,
+  states: readonly Int32Array[],
+  actions: readonly number[],
+  lasso: LassoReplay,
+  expected: string | null,
+): string | null {
+  const props = [...(model.liveness ?? [])].sort(
+    (a, b) => Number(b.name === expected) - Number(a.name === expected),
+  );
+  const units = fairnessUnits(model);
+  for (const p of props) {
+    const levels = unitLevels(model, units, fairnessOf(p, lasso.fairness));
+    if (checkLasso(model, units, levels, p, states, actions, lasso.cycleStart).ok) return p.name;
+  }
+  return null;
+}
+
 export function replaySteps(
   model: Model,
   steps: readonly SavedStep[],
   expected: string | null,
+  lasso?: LassoReplay,
 ): ReplayOutcome {
   let cur = model.initialStates()[0]!;
   const states: Int32Array[] = [cur];
   const done: TraceStep[] = [];
   let lastFailed: string | null = null;
-  const trace = (): Trace => ({ model: model.name, config: model.config, steps: done, states });
+  const trace = (): Trace => ({
+    model: model.name,
+    config: model.config,
+    steps: done,
+    states,
+    ...(lasso ? { cycleStart: lasso.cycleStart } : {}),
+  });
   for (let i = 0; i < steps.length; i++) {
     const want = steps[i]!;
     const proc = model.processes.find((p) => p.name === want.process);
@@ -75,6 +113,24 @@ export function replaySteps(
     done.push(describeStep(model, actionId, cur, next, reads));
     states.push(next);
     cur = next;
+  }
+  if (lasso) {
+    const closes = cycleCloses(states, lasso.cycleStart);
+    if (!closes.ok) {
+      return { status: 'diverged', step: steps.length, message: `replay: ${closes.reason}`, trace: trace() };
+    }
+    const live = livenessViolatedBy(
+      model,
+      states,
+      done.map((d) => d.action),
+      lasso,
+      expected,
+    );
+    const safety = live === null || live !== expected ? violatedBy(model, states, lastFailed) : null;
+    const v = live !== null && (live === expected || safety === null) ? live : safety;
+    if (v === null) return { status: 'clean', trace: trace() };
+    if (expected === null || v === expected) return { status: 'reproduced', property: v, trace: trace() };
+    return { status: 'violates-other', property: v, trace: trace() };
   }
   const v = violatedBy(model, states, lastFailed);
   if (v === null) return { status: 'clean', trace: trace() };

@@ -28,6 +28,10 @@ export interface SavedTrace {
   readonly property: string | null;
   readonly kind: string | null;
   readonly cycleStart?: number;
+  /** For a lasso: the fairness its cycle is fair under (`--fairness` syntax). */
+  readonly fairness?: string;
+  /** The model file the trace came from, when it is not a shipped model (absolute path). */
+  readonly modelFile?: string;
   readonly steps: readonly SavedStep[];
 }
 
@@ -43,6 +47,7 @@ export function toSaved(trace: Trace, property: string | null, kind: string | nu
     property,
     kind,
     ...(trace.cycleStart !== undefined ? { cycleStart: trace.cycleStart } : {}),
+    ...(trace.fairness !== undefined ? { fairness: trace.fairness } : {}),
     steps: trace.steps.map((s) => ({
       process: s.processName,
       label: s.label,
@@ -75,6 +80,19 @@ export function parseSaved(data: unknown, file: string): SavedTrace {
   if (typeof o.params !== 'object' || o.params === null) throw bad('params', 'must be an object');
   if (!Number.isInteger(o.bufferDepth)) throw bad('bufferDepth', 'must be an integer');
   if (!Array.isArray(o.steps)) throw bad('steps', 'must be an array');
+  if (
+    o.cycleStart !== undefined &&
+    !(
+      Number.isInteger(o.cycleStart) &&
+      (o.cycleStart as number) >= 0 &&
+      (o.cycleStart as number) <= o.steps.length
+    )
+  ) {
+    throw bad('cycleStart', 'must be a step index within the trace');
+  }
+  if (o.fairness !== undefined && typeof o.fairness !== 'string') throw bad('fairness', 'must be a string');
+  if (o.modelFile !== undefined && typeof o.modelFile !== 'string')
+    throw bad('modelFile', 'must be a string');
   o.steps.forEach((s, i) => {
     const st = s as Record<string, unknown>;
     if (

@@ -1,4 +1,5 @@
 import type { ActionKind, Model, RunConfig } from '../model/model.ts';
+import type { SymmetryReducer } from '../state/symmetry.ts';
 
 /**
  * A counterexample: the initial state plus, per step, the process, its label and kernel text,
@@ -35,6 +36,8 @@ export interface Trace {
   readonly states: readonly Int32Array[];
   /** For a lasso (liveness) counterexample, the index in `steps` where the cycle starts. */
   readonly cycleStart?: number;
+  /** For a lasso: the fairness it is fair under (`--fairness` syntax, e.g. `weak`). */
+  readonly fairness?: string;
 }
 
 export class ReplayDivergence extends Error {
@@ -67,6 +70,73 @@ export function buildTrace(model: Model, initial: Int32Array, actions: readonly 
     cur = next;
   }
   return { model: model.name, config: model.config, steps, states };
+}
+
+/**
+ * Rebuilds a trace found on representatives (symmetry reduction): `actions` were taken from
+ * representative states, so at each step the real action is the one whose successor has the same
+ * representative as the stored step's. The result is a trace in real process numbers that
+ * replays like any other.
+ */
+export function buildTraceSymmetric(
+  model: Model,
+  reducer: SymmetryReducer,
+  initial: Int32Array,
+  actions: readonly number[],
+): Trace {
+  const len = initial.length;
+  const canon = (x: Int32Array) => {
+    const o = new Int32Array(len);
+    reducer.canonicalize(x, o);
+    return o;
+  };
+  const real: number[] = [];
+  let r: Int32Array = initial.slice();
+  let c: Int32Array = canon(r);
+  const tmp = new Int32Array(len);
+  for (let i = 0; i < actions.length; i++) {
+    const t = model.fire(c, actions[i]!, tmp);
+    if (!t)
+      throw new ReplayDivergence(
+        i,
+        `step ${i + 1} is not enabled on the representative state: the model is not deterministic`,
+      );
+    const faulty = t.error !== null || t.failed !== null;
+    const want = canon(tmp);
+    const stored = model.actions[actions[i]!]!;
+    let found = -1;
+    let next: Int32Array | null = null;
+    for (const b of model.actions) {
+      const out = new Int32Array(len);
+      const tb = model.fire(r, b.id, out);
+      if (!tb) continue;
+      if (faulty) {
+        if ((tb.error !== null || tb.failed !== null) && b.name === stored.name && b.label === stored.label) {
+          found = b.id;
+          next = out;
+          break;
+        }
+        continue;
+      }
+      if (tb.error !== null || tb.failed !== null) continue;
+      const rc = canon(out);
+      if (rc.every((v, k) => v === want[k])) {
+        found = b.id;
+        next = out;
+        break;
+      }
+    }
+    if (found < 0 || next === null) {
+      throw new ReplayDivergence(
+        i,
+        `step ${i + 1} (${stored.name}) has no counterpart in real process numbers: the declared symmetry does not hold`,
+      );
+    }
+    real.push(found);
+    r = next;
+    c = want;
+  }
+  return buildTrace(model, initial, real);
 }
 
 export function describeStep(
@@ -109,6 +179,9 @@ export function finalState(trace: Trace): Int32Array {
 }
 
 /** Loads of shared memory (from memory, or forwarded from the CPU's own store buffer). */
+/** Suffix of the slots where `relaxed` keeps a variable's previous value (see memory/relaxed.ts). */
+const STALE_SUFFIX = ' (old value)';
+
 function describeReads(model: Model, before: Int32Array, readSlots: Int32Array): string[] {
   const slots = model.layout.slots;
   const out: string[] = [];
@@ -120,6 +193,12 @@ function describeReads(model: Model, before: Int32Array, readSlots: Int32Array):
     else if (slot.kind === 'memory' && slot.name.endsWith('.value')) {
       const addr = before[r - 1]!;
       text = `${slots[addr]!.name} = ${model.layout.format(addr, before[r]!)} (own store buffer)`;
+    } else if (slot.kind === 'memory' && slot.name.endsWith(STALE_SUFFIX)) {
+      // relaxed: the CPU still sees the value before the newest one
+      const name = slot.name.slice(0, -STALE_SUFFIX.length);
+      const ref = slots.findIndex((x) => x.kind === 'shared' && x.name === name);
+      const v = ref >= 0 ? model.layout.format(ref, before[r]!) : String(before[r]);
+      text = `${name} = ${v} (stale: the newer value has not reached this CPU)`;
     }
     if (text !== null && !out.includes(text)) out.push(text);
   }

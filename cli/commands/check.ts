@@ -1,12 +1,15 @@
 import { writeFileSync } from 'node:fs';
 import type { Argv } from 'yargs';
 import { explore, UnknownPropertyError } from '../../checker/explore/bfs.ts';
+import { FairnessError, parseFairness } from '../../checker/explore/fairness.ts';
+import { lockGraph, lockGraphJson, lockGraphText } from '../../checker/explore/lock-graph.ts';
 import { DEFAULT_MEMORY_CAP } from '../../checker/explore/options.ts';
 import { exitCodeOf } from '../../checker/report/result.ts';
 import { toSaved } from '../../checker/trace/trace-file.ts';
 import { UsageError } from '../errors.ts';
+import { formatOption, writeCheckFormat } from '../format.ts';
 import { renderResult, resultJson } from '../report.ts';
-import { buildModel } from '../resolve.ts';
+import { buildModel, modelFileField } from '../resolve.ts';
 import {
   clearProgress,
   interruptible,
@@ -16,8 +19,9 @@ import {
   progressPrinter,
 } from '../shared.ts';
 import { makeStyle } from '../style.ts';
+import { cmdCheckRandom, isRandomMode, type RandomArgs, randomOptions } from './check-random.ts';
 
-interface CheckArgs {
+interface CheckArgs extends RandomArgs {
   model: string;
   variant?: string;
   set?: string[];
@@ -29,11 +33,16 @@ interface CheckArgs {
   timeLimit?: number;
   memoryCap?: number;
   deadlock: 'report' | 'off';
+  symmetry: 'on' | 'off';
+  fairness?: string;
   json: boolean;
+  format: string;
   traceOut?: string;
+  lockGraph: boolean;
 }
 
 export async function cmdCheck(a: CheckArgs): Promise<number> {
+  if (isRandomMode(a)) return cmdCheckRandom(a);
   const { model } = await buildModel(a);
   const stop = interruptible();
   let r: Awaited<ReturnType<typeof explore>>;
@@ -45,12 +54,20 @@ export async function cmdCheck(a: CheckArgs): Promise<number> {
       memoryCapBytes:
         a.memoryCap !== undefined ? positiveInt('memory-cap', a.memoryCap)! * 2 ** 20 : DEFAULT_MEMORY_CAP,
       deadlock: a.deadlock,
+      symmetry: a.symmetry,
       properties: a.property,
+      fairness:
+        a.fairness !== undefined
+          ? parseFairness(
+              a.fairness,
+              model.processes.map((p) => p.name),
+            )
+          : undefined,
       progress: a.json ? undefined : progressPrinter(),
       signal: stop.signal,
     });
   } catch (e) {
-    if (e instanceof UnknownPropertyError) throw new UsageError(e.message);
+    if (e instanceof UnknownPropertyError || e instanceof FairnessError) throw new UsageError(e.message);
     throw e;
   } finally {
     stop.done();
@@ -64,11 +81,19 @@ export async function cmdCheck(a: CheckArgs): Promise<number> {
         r.verdict === 'violated' ? r.violation.property : 'model-error',
         r.verdict === 'violated' ? r.violation.kind : 'error',
       );
-      writeFileSync(a.traceOut, `${JSON.stringify(saved, null, 2)}\n`);
+      writeFileSync(a.traceOut, `${JSON.stringify({ ...saved, ...modelFileField(a.model) }, null, 2)}\n`);
     }
   }
-  if (a.json) process.stdout.write(`${JSON.stringify(resultJson(r))}\n`);
+  if (a.format !== 'text') return writeCheckFormat(model, r, a.format, a.model, a.json);
+  const graph = a.lockGraph
+    ? lockGraph(model, { maxStates: a.maxStates, memoryCapBytes: a.memoryCap && a.memoryCap * 2 ** 20 })
+    : null;
+  if (a.json)
+    process.stdout.write(
+      `${JSON.stringify({ ...resultJson(r), ...(graph ? { lockGraph: lockGraphJson(graph) } : {}) })}\n`,
+    );
   else process.stdout.write(`${renderResult(model, r, makeStyle(process.stdout))}\n`);
+  if (graph && !a.json) process.stdout.write(`${lockGraphText(graph)}\n`);
   return exitCodeOf(r);
 }
 
@@ -84,10 +109,17 @@ export function register(y: Argv, done: (code: number) => void): Argv {
           describe: 'model name (see list) or path to a model file',
         })
         .options(modelOptions)
+        .options(randomOptions)
         .option('property', {
           type: 'string',
           array: true,
-          describe: 'check only these properties (repeatable)',
+          describe: 'check only these properties (repeatable); liveness ones too',
+        })
+        .option('fairness', {
+          type: 'string',
+          describe:
+            'fairness for liveness properties: none, weak or strong, for every process, IPI delivery and store ' +
+            "buffer (default: each property's own, else weak); per process: weak,notifier0=none",
         })
         .option('max-states', {
           type: 'number',
@@ -103,6 +135,12 @@ export function register(y: Argv, done: (code: number) => void): Argv {
           describe: 'MiB for the search structures before stopping (incomplete)',
           default: DEFAULT_MEMORY_CAP / 2 ** 20,
         })
+        .option('symmetry', {
+          choices: ['on', 'off'] as const,
+          default: 'on' as const,
+          describe:
+            'explore one state per permutation of symmetric processes (vCPUs), where the model declares them',
+        })
         .option('deadlock', {
           choices: ['report', 'off'] as const,
           default: 'report' as const,
@@ -113,16 +151,35 @@ export function register(y: Argv, done: (code: number) => void): Argv {
           default: false,
           describe: 'print one JSON object with verdict, stats and trace',
         })
+        .options(formatOption(true))
         .option('trace-out', {
           type: 'string',
           describe: 'write the counterexample as a trace file for `replay`',
+        })
+        .option('lock-graph', {
+          type: 'boolean',
+          default: false,
+          describe: 'also print the lock-order graph of all reachable states (lockdep-style) and its cycles',
         })
         .example('$0 check vcpu-requests --memory tso', 'the fixed protocol: holds')
         .example(
           '$0 check vcpu-requests --variant no-mb-vcpu --memory tso',
           'B1: the store-buffering counterexample',
         )
-        .example('$0 check vcpu-requests --set vcpus=3 --json', 'machine-readable result'),
+        .example('$0 check vcpu-requests --set vcpus=3 --json', 'machine-readable result')
+        .example(
+          '$0 check vcpu-requests --variant no-mb-vcpu --format kernel-doc',
+          'the counterexample as a locking.rst table for a commit message',
+        )
+        .example(
+          '$0 check ./my-change.ts --variant my-patch',
+          'a model file of your own (see docs/tutorial.md)',
+        )
+        .example('$0 check lock-order --variant srcu-slots-lock --lock-graph', 'lock-order edges and cycles')
+        .example(
+          '$0 check vcpu-requests --variant no-mb-vcpu --set vcpus=4 --mode random',
+          'random walks, shrunk trace',
+        ),
     async (a) => {
       done(await cmdCheck(a as unknown as CheckArgs));
     },

@@ -8,10 +8,13 @@ const tmp = mkdtempSync(join(tmpdir(), 'kvmcheck-cli-'));
 
 describe('kvmcheck check', () => {
   it('exit 0 and the state count when the fixed protocol holds', async () => {
-    const r = await cli('check', 'vcpu-requests', '--memory', 'tso');
+    const r = await cli('check', 'vcpu-requests', '--memory', 'tso', '--symmetry', 'off');
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/✓ holds/);
     expect(r.stdout).toMatch(/27,384 states/);
+    const reduced = await cli('check', 'vcpu-requests', '--memory', 'tso');
+    expect(reduced.stdout).toMatch(/reductions: symmetry over vcpu \(2\)/);
+    expect(reduced.stdout).toMatch(/14,356 states/);
     expect(r.stdout).toMatch(/memory tso/);
   });
 

@@ -82,6 +82,140 @@ describe('vcpu-requests (vcpu-requests.rst "Ensuring Requests Are Seen")', () =>
     ]);
   });
 
+  it('B9 (non-atomic IPI reduction): the late EXITING_GUEST_MODE store breaks S3 already under sc', async () => {
+    const r = await run('nonatomic-ipi-reduction', 'sc', { vcpus: 1, requesters: 2 });
+    expect(r.verdict).toBe('violated');
+    if (r.verdict !== 'violated') return;
+    expect(r.violation.property).toBe('exitingImpliesIpi');
+    expect(labels(r)).toEqual([
+      'vcpu0:check_requests',
+      'vcpu0:local_irq_disable',
+      'vcpu0:set_mode',
+      'vcpu0:smp_mb',
+      'requester0:pick_vcpu',
+      'requester0:make_request',
+      'vcpu0:final_check',
+      'requester0:kick',
+      'vcpu0:cancel_injection',
+      'vcpu0:check_requests',
+      'vcpu0:kvm_check_request',
+      'requester0:send_ipi',
+      'vcpu0:*',
+      'vcpu0:local_irq_disable',
+      'vcpu0:set_mode',
+      'vcpu0:smp_mb',
+      'vcpu0:final_check',
+      'vcpu0:vm_enter',
+      'requester0:set_exiting',
+    ]);
+    const steps = r.violation.trace!.steps;
+    expect(steps[7]!.reads).toEqual(['vcpu->mode[0] = IN_GUEST_MODE']);
+  });
+
+  it('B9 under tso: the same shape, with the drains', async () => {
+    const r = await run('nonatomic-ipi-reduction', 'tso', { vcpus: 1, requesters: 2 });
+    expect(r.verdict).toBe('violated');
+    if (r.verdict !== 'violated') return;
+    expect(r.violation.property).toBe('exitingImpliesIpi');
+    expect(labels(r)).toEqual([
+      'vcpu0:check_requests',
+      'vcpu0:local_irq_disable',
+      'vcpu0:set_mode',
+      'vcpu0:drain',
+      'vcpu0:smp_mb',
+      'requester0:pick_vcpu',
+      'requester0:make_request',
+      'vcpu0:final_check',
+      'vcpu0:cancel_injection',
+      'vcpu0:check_requests',
+      'requester0:kick',
+      'vcpu0:drain',
+      'vcpu0:kvm_check_request',
+      'requester0:send_ipi',
+      'vcpu0:*',
+      'vcpu0:local_irq_disable',
+      'vcpu0:set_mode',
+      'vcpu0:drain',
+      'vcpu0:smp_mb',
+      'vcpu0:final_check',
+      'vcpu0:vm_enter',
+      'requester0:set_exiting',
+      'requester0:drain',
+    ]);
+  });
+
+  it('B9 loses a request (S1) with two kickers: the second one sees EXITING_GUEST_MODE and sends nothing', async () => {
+    const prefix = [
+      'vcpu0:check_requests',
+      'vcpu0:local_irq_disable',
+      'vcpu0:set_mode',
+      'vcpu0:smp_mb',
+      'requester0:pick_vcpu',
+      'requester0:make_request',
+      'vcpu0:final_check',
+      'requester0:kick',
+      'vcpu0:cancel_injection',
+      'vcpu0:check_requests',
+      'vcpu0:kvm_check_request',
+      'requester0:send_ipi',
+      'vcpu0:*',
+      'vcpu0:local_irq_disable',
+      'vcpu0:set_mode',
+      'vcpu0:smp_mb',
+      'vcpu0:final_check',
+      'vcpu0:vm_enter',
+      'requester0:set_exiting',
+    ];
+    const s1 = { properties: ['noLostRequest'] };
+    const two = await explore(
+      instantiate(def, {
+        variant: 'nonatomic-ipi-reduction',
+        memory: 'sc',
+        params: { vcpus: 1, requesters: 2 },
+      }),
+      s1,
+    );
+    expect(two.verdict).toBe('violated');
+    if (two.verdict !== 'violated') return;
+    expect(two.violation.property).toBe('noLostRequest');
+    expect(labels(two)).toEqual([
+      ...prefix,
+      'requester1:pick_vcpu',
+      'requester1:make_request',
+      'requester1:kick',
+    ]);
+    expect(two.violation.trace!.steps[21]!.reads).toEqual(['vcpu->mode[0] = EXITING_GUEST_MODE']);
+    // One kicker making one request: the stale EXITING_GUEST_MODE is harmless for S1.
+    for (const memory of ['sc', 'tso']) {
+      const one = await explore(
+        instantiate(def, { variant: 'nonatomic-ipi-reduction', memory, params: { vcpus: 1, requesters: 1 } }),
+        s1,
+      );
+      expect(one.verdict).toBe('holds');
+    }
+    const tso = await explore(
+      instantiate(def, {
+        variant: 'nonatomic-ipi-reduction',
+        memory: 'tso',
+        params: { vcpus: 1, requesters: 2 },
+      }),
+      s1,
+    );
+    expect(tso.verdict).toBe('violated');
+  });
+
+  it('S3 holds for the cmpxchg kick in the fixed protocol and the B1/B2 variants that keep it', async () => {
+    for (const variant of ['fixed', 'no-mb-vcpu', 'requestless-kick']) {
+      const r = await explore(
+        instantiate(def, { variant, memory: 'sc', params: { vcpus: 1, requesters: 2 } }),
+        {
+          properties: ['exitingImpliesIpi'],
+        },
+      );
+      expect(r.verdict).toBe('holds');
+    }
+  });
+
   it('scales to three vCPUs and two requesters under sc', async () => {
     const r = await run('fixed', 'sc', { vcpus: 3, requesters: 2, entries: 1 });
     // (about 1 s: the largest configuration in the unit tests)

@@ -64,7 +64,7 @@ describe('exhaustive BFS', () => {
 
   it('ends incomplete when the memory cap is reached instead of crashing', async () => {
     const r = await explore(instantiate(grid, { memory: 'sc', params: { a: 50, b: 50 } }), {
-      memoryCapBytes: 64 << 10,
+      memoryCapBytes: 16 << 10,
     });
     expect(r.verdict).toBe('incomplete');
     if (r.verdict === 'incomplete') expect(r.reason).toBe('memory');

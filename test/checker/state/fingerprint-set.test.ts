@@ -28,7 +28,7 @@ describe('FingerprintSet', () => {
       expect(set.add(s, 2)).toBe(ADD_NEW);
     }
     expect(set.size).toBe(10_000);
-    expect(set.bytes).toBeGreaterThanOrEqual(10_000 * 2 * 8);
+    expect(set.bytes).toBeGreaterThanOrEqual(10_000 * 8);
     for (let i = 0; i < 10_000; i++) {
       s[0] = i;
       s[1] = i * 7;
@@ -37,7 +37,7 @@ describe('FingerprintSet', () => {
   });
 
   it('reports full instead of growing past its byte cap', () => {
-    const set = new FingerprintSet(8 * 16, 3); // room for 16 slots, i.e. 8 states at half load
+    const set = new FingerprintSet(8 * 16, 3); // room for 16 slots, i.e. 12 states at three-quarters load
     const s = new Int32Array(1);
     let full = -1;
     for (let i = 0; i < 100; i++) {
@@ -47,7 +47,7 @@ describe('FingerprintSet', () => {
         break;
       }
     }
-    expect(full).toBe(8);
+    expect(full).toBe(12);
   });
 
   it('behaves as a set of distinct arrays (property)', () => {
