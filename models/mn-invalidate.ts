@@ -133,7 +133,7 @@ export default defineModel({
     'no-wait': 'B1: conditional mmu_lock in start/end, but memslot updates are not blocked between them',
     rwsem:
       'B2: the earlier version: start down_read, end up_read, the update down_write on a fair rwsem; ' +
-      "mm's pseudo-lock around each callback is a mutex (the deadlock needs notifiers=2; with one, " +
+      "mm's pseudo-lock around each callback is a mutex (the deadlock needs two notifiers; with one, " +
       '--lock-graph still flags the cycle)',
     'notifier-takes-slots-lock': 'B3: a notifier takes kvm->slots_lock between range_start and range_end',
     'lost-wakeup':
@@ -143,6 +143,15 @@ export default defineModel({
     'no-wmb-seq':
       'B7 (relaxed only): a reader checks count/seq without mmu_lock (per-page rmap lock, as PowerPC ' +
       'Book3S HV), with no smp_wmb() in range_end and no smp_rmb() in the check',
+  },
+  // Each variant defaults to the smallest configuration that shows it (PROTOCOLS.md §10). For the
+  // fixed protocol that is the seed's starvation: two notifiers that never stop, no page fault.
+  variantParams: {
+    fixed: { notifiers: 2, invalidations: 0, faults: 0 },
+    rwsem: { notifiers: 2, faults: 0 },
+    'notifier-takes-slots-lock': { faults: 0 },
+    'lost-wakeup': { faults: 0 },
+    'no-retry-check': { updates: 0 },
   },
   build(b, { params, variant }) {
     const N = params.notifiers as number;

@@ -64,8 +64,10 @@ export default defineModel({
     'nonatomic-ipi-reduction':
       'B9 (constructed): the kicker reads IN_GUEST_MODE, sends the IPI, then writes EXITING_GUEST_MODE ' +
       '(no cmpxchg); breaks S3, and S1 once a second kicker trusts the stale EXITING_GUEST_MODE ' +
-      '(--set vcpus=1,requesters=2 --property noLostRequest)',
+      '(--property noLostRequest)',
   },
+  // B9 needs one vCPU and two kickers (PROTOCOLS.md §10).
+  variantParams: { 'nonatomic-ipi-reduction': { vcpus: 1, requesters: 2 } },
   build(b, { params, variant }) {
     const vcpus = params.vcpus as number;
     const requesters = params.requesters as number;

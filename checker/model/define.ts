@@ -13,6 +13,11 @@ export interface ModelDefinition {
   readonly params: Readonly<Record<string, ParamSpec>>;
   /** Variant name -> what it changes; 'fixed' first. */
   readonly variants: Readonly<Record<string, string>>;
+  /**
+   * Parameter defaults of particular variants: the smallest configuration that shows what the
+   * variant is about (PROTOCOLS.md §10). `--set` still overrides them.
+   */
+  readonly variantParams?: Readonly<Record<string, Readonly<Record<string, number | boolean | string>>>>;
   readonly build: (b: ModelBuilder, config: { readonly params: Params; readonly variant: string }) => void;
 }
 
@@ -49,7 +54,7 @@ export function instantiate(def: ModelDefinition, options: InstanceOptions = {})
   if (!Number.isInteger(bufferDepth) || bufferDepth < 1 || bufferDepth > 8) {
     throw new ParamError(`bad store-buffer depth '${bufferDepth}': expected an integer in 1..8`);
   }
-  const params = resolveParams(def.params, options.params ?? {}, def.name);
+  const params = resolveParams(def.params, { ...def.variantParams?.[variant], ...options.params }, def.name);
   const b = new ModelBuilder();
   def.build(b, { params, variant });
   return compile(def.name, b, { variant, params, memory: memoryName, bufferDepth }, (procs) =>

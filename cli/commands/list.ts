@@ -12,6 +12,7 @@ export async function cmdList(json: boolean): Promise<number> {
       title: d.title,
       source: d.source,
       variants: d.variants,
+      variantParams: d.variantParams ?? {},
       params: d.params,
     }));
     process.stdout.write(`${JSON.stringify(arr, null, 2)}\n`);
@@ -23,7 +24,10 @@ export async function cmdList(json: boolean): Promise<number> {
     out.push(`${style.bold(d.name)}  ${d.title}`);
     out.push(style.dim(`  source: ${d.source}`));
     out.push('  variants:');
-    for (const [v, doc] of Object.entries(d.variants)) out.push(`    ${v.padEnd(26)} ${doc}`);
+    for (const [v, doc] of Object.entries(d.variants)) {
+      const own = Object.entries(d.variantParams?.[v] ?? {}).map(([k, x]) => `${k}=${x}`);
+      out.push(`    ${v.padEnd(26)} ${doc}${own.length ? style.dim(` [defaults ${own.join(' ')}]`) : ''}`);
+    }
     out.push('  params:');
     for (const [k, p] of Object.entries(d.params))
       out.push(`    ${`${k}=${describeParam(p)}`.padEnd(26)} ${p.doc} (default ${p.default})`);

@@ -33,7 +33,17 @@ describe('kvmcheck check --lock-graph', () => {
   });
 
   it('flags a cycle the bounded run never reaches (B2 with one notifier holds)', async () => {
-    const r = await cli('check', 'mn-invalidate', '--variant', 'rwsem', '--memory', 'sc', '--lock-graph');
+    const r = await cli(
+      'check',
+      'mn-invalidate',
+      '--variant',
+      'rwsem',
+      '--memory',
+      'sc',
+      '--set',
+      'notifiers=1,faults=1',
+      '--lock-graph',
+    );
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('✓ holds');
     expect(r.stdout).toContain(

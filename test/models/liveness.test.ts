@@ -61,7 +61,11 @@ describe('mn-invalidate: updaterProgress (PROTOCOLS.md §6 L1)', () => {
 
   it('holds when the invalidations are bounded (under its own strong fairness), for sc and tso', async () => {
     for (const memory of ['sc', 'tso']) {
-      const r = await live(mnInvalidate, 'fixed', memory, 'updaterProgress');
+      const r = await live(mnInvalidate, 'fixed', memory, 'updaterProgress', undefined, {
+        notifiers: 1,
+        invalidations: 1,
+        faults: 1,
+      });
       expect(r.verdict).toBe('holds');
       expect(r.fairness).toMatch(/^strong fairness/);
     }
@@ -75,7 +79,9 @@ describe('mn-invalidate: updaterProgress (PROTOCOLS.md §6 L1)', () => {
   });
 
   it('refuses endless invalidations together with faults', () => {
-    expect(() => instantiate(mnInvalidate, { params: { invalidations: 0 } })).toThrow(/needs faults=0/);
+    expect(() => instantiate(mnInvalidate, { params: { invalidations: 0, faults: 1 } })).toThrow(
+      /needs faults=0/,
+    );
   });
 
   it('the CLI prints the starvation lasso and exits 1 (--fairness weak)', async () => {

@@ -25,7 +25,7 @@ const NO_UPDATE = { updates: 0 };
 describe('mn-invalidate (2021 mn_active_invalidate_count patch; PROTOCOLS.md §6)', () => {
   it('the fixed protocol holds under sc and tso, the updater really waits and a fault really retries', async () => {
     for (const memory of ['sc', 'tso']) {
-      const r = await run('fixed', memory);
+      const r = await run('fixed', memory, { notifiers: 1, invalidations: 1, faults: 1 });
       expect(r.verdict).toBe('holds');
       expect(r.properties).toEqual([
         'sameMemslots',
@@ -197,7 +197,7 @@ describe('mn-invalidate (2021 mn_active_invalidate_count patch; PROTOCOLS.md §6
   });
 
   it('B2 lock graph: one notifier never deadlocks, but the pseudo-lock/rwsem cycle is flagged', async () => {
-    const m = model('rwsem', 'sc');
+    const m = model('rwsem', 'sc', { notifiers: 1, faults: 1 });
     expect((await explore(m)).verdict).toBe('holds');
     const g = lockGraph(m);
     expect(g.complete).toBe(true);
