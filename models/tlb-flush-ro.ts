@@ -115,9 +115,12 @@ export default defineModel({
     const writtenSincePromise = b.ghost('written_since_promise');
 
     /** kvm_flush_remote_tlbs(kvm), synchronous: returns when no vCPU can use an old entry. */
+    // kvm_flush_remote_tlbs() waits until vcpu1 has flushed: vcpu1 ran the flush as a full
+    // barrier, so under a memory model with stale loads its later page walk sees the new spte.
     const flushRemoteTlbs = (c: Context) => {
       smp_mb(c);
       c.set(tlbW, 0);
+      c.remoteFence(V.index);
     };
 
     /**

@@ -19,6 +19,8 @@ export interface ActionInfo {
   readonly name: string;
   readonly kind: ActionKind;
   readonly ops: readonly string[];
+  /** Which of the memory model's ways of running the step this is (0 unless it has several). */
+  readonly variant?: number;
 }
 
 export interface ProcessInfo {

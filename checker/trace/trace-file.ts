@@ -15,6 +15,8 @@ export interface SavedStep {
   readonly label: string;
   readonly action: string;
   readonly changes: Record<string, string>;
+  /** The memory model's way of running the step, when it has several (relaxed). */
+  readonly memoryVariant?: number;
 }
 
 export interface SavedTrace {
@@ -53,6 +55,7 @@ export function toSaved(trace: Trace, property: string | null, kind: string | nu
       label: s.label,
       action: s.name,
       changes: Object.fromEntries(s.changes.map((c) => [c.name, c.to])),
+      ...(s.memoryVariant ? { memoryVariant: s.memoryVariant } : {}),
     })),
   };
 }

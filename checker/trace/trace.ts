@@ -21,6 +21,8 @@ export interface TraceStep {
   readonly label: string;
   readonly name: string;
   readonly kind: ActionKind;
+  /** The memory model's way of running the step (relaxed runs a step as is, or caught up), if not 0. */
+  readonly memoryVariant?: number;
   readonly changes: readonly Change[];
   /** Shared variables the step loaded, as `name = value` (the value it saw). */
   readonly reads: readonly string[];
@@ -166,6 +168,7 @@ export function describeStep(
     label: a.label,
     name: a.name,
     kind: a.kind,
+    ...(a.variant ? { memoryVariant: a.variant } : {}),
     changes,
     reads: describeReads(model, before, readSlots),
     buffered: model

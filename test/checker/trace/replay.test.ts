@@ -20,7 +20,7 @@ const opArb: fc.Arbitrary<Op> = fc.record({
 const programArb = fc.record({
   procs: fc.array(fc.array(opArb, { minLength: 1, maxLength: 4 }), { minLength: 1, maxLength: 3 }),
   bad: fc.tuple(fc.integer({ min: 0, max: 2 }), fc.integer({ min: 0, max: 2 })),
-  memory: fc.constantFrom('sc', 'tso'),
+  memory: fc.constantFrom('sc', 'tso', 'pso', 'relaxed'),
 });
 
 function programModel(procs: Op[][], bad: [number, number]) {
