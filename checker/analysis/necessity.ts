@@ -88,11 +88,11 @@ function weakFor(code: number, op: string): { weak: Weak; text: string } {
   if ((code === OpCode.cmpxchg || code === OpCode.lockAcquire) && LOCK_ACQUIRE.test(op))
     return { weak: Weak.noLock, text: 'lock not taken' };
   if (code < 8) return { weak: Weak.plain, text: 'removed' };
-  if (code === OpCode.cmpxchg) return { weak: Weak.plain, text: 'plain load, plain store if equal' };
+  if (code === OpCode.cmpxchg) return { weak: Weak.plain, text: 'load; then store if equal (2 steps)' };
   if (code === OpCode.loadAcquire) return { weak: Weak.plain, text: 'plain load' };
   if (code === OpCode.storeRelease || code === OpCode.unlockRelease)
     return { weak: Weak.plain, text: 'plain store' };
-  return { weak: Weak.plain, text: 'plain load + plain store' };
+  return { weak: Weak.plain, text: 'load; then store (2 steps)' };
 }
 
 interface Found {
@@ -111,7 +111,7 @@ async function run(
 ): Promise<{ result: Result; model: Model; steps: MarkedStep[] }> {
   const probe: StepProbe = { step: -1 };
   const steps: MarkedStep[] = [];
-  const model = instantiate(markSteps(def, probe, steps), options);
+  const model = instantiate(markSteps(def, probe, steps), { ...options, splitStores: true });
   const bySite = targets.map((t) => ({ steps: new Set(t.steps), k: t.k, code: t.code, weak: t.weak }));
   instrument(model.context, {
     onBegin: () => {

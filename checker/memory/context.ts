@@ -36,6 +36,9 @@ export abstract class Context {
   failed: string | null = null;
   /** A model error found while running the step (a write outside a slot's domain). */
   error: string | null = null;
+  /** Per-CPU deferred-store slots, when the model was built with splitStores (else null). */
+  deferred: { readonly pending: Int32Array; readonly addr: Int32Array; readonly value: Int32Array } | null =
+    null;
   readonly reads = new Int32Array(512);
   readonly writes = new Int32Array(512);
   nReads = 0;
@@ -85,6 +88,22 @@ export abstract class Context {
   /** Reports an acquisition attempt of lock `lock` in `mode` to the hook, if one is set. */
   lockEvent(lock: number, mode: number): void {
     if (this.lockHook !== null && lock >= 0) this.lockHook(this, lock, mode);
+  }
+
+  /**
+   * Stores `v` to `ref` in a separate, later step of this CPU (nothing else of this CPU runs in
+   * between, other CPUs may): how a weakened atomic loses its atomicity. Without deferred-store
+   * slots it is a plain store now.
+   */
+  deferStore(ref: number, v: number): void {
+    const d = this.deferred;
+    if (d === null) {
+      this.store(ref, v);
+      return;
+    }
+    this.set(d.pending[this.proc]!, 1);
+    this.set(d.addr[this.proc]!, ref);
+    this.set(d.value[this.proc]!, v);
   }
 
   /** Disables this step in this state. */

@@ -222,7 +222,7 @@ export function instrument(c: Context, ins: Instrumentation): () => void {
     else if (w === Weak.noLock) old = e!;
     else {
       old = load(ref!);
-      if (old === e) store(ref!, v!);
+      if (old === e) self.deferStore(ref!, v!);
     }
     if (w !== Weak.noLock) report('cmpxchg', ref!, old, { arg: e!, arg2: v!, weak: w });
     return old;
@@ -233,7 +233,7 @@ export function instrument(c: Context, ins: Instrumentation): () => void {
     if (w === Weak.none) old = orig.xchg!(ref!, v!);
     else {
       old = load(ref!);
-      store(ref!, v!);
+      self.deferStore(ref!, v!);
     }
     report('xchg', ref!, old, { arg: v!, weak: w });
     return old;
@@ -244,7 +244,7 @@ export function instrument(c: Context, ins: Instrumentation): () => void {
     if (w === Weak.none) old = (orig.rmw as unknown as Context['rmw'])(ref!, o as RmwOp, arg!, !!ordered);
     else {
       old = load(ref!);
-      store(ref!, applyRmw(o as RmwOp, old, arg!));
+      self.deferStore(ref!, applyRmw(o as RmwOp, old, arg!));
     }
     report('rmw', ref!, old, { rmwOp: o as RmwOp, ordered: !!ordered, arg: arg!, weak: w });
     return old;
@@ -258,7 +258,7 @@ export function instrument(c: Context, ins: Instrumentation): () => void {
     else {
       const old = load(ref!);
       taken = old === 0 ? 1 : 0;
-      if (taken) store(ref!, owner!);
+      if (taken) self.deferStore(ref!, owner!);
     }
     if (w !== Weak.noLock) report('lockAcquire', ref!, taken, { arg: owner!, weak: w });
     return (taken === 1) as unknown as number; // Context.lockAcquire returns a boolean

@@ -1,6 +1,6 @@
 import type { Context } from '../memory/context.ts';
 import type { MemoryInstance } from '../memory/memory-model.ts';
-import { enumDomain, type Layout } from '../state/layout.ts';
+import { BOOL, enumDomain, intDomain, type Layout } from '../state/layout.ts';
 import type { Effect, Guard, ModelBuilder } from './builder.ts';
 import type {
   ActionInfo,
@@ -31,6 +31,7 @@ export function compile(
   b: ModelBuilder,
   config: RunConfig,
   extendMemory: (procNames: string[]) => MemoryInstance,
+  splitStores = false,
 ): Model {
   if (b.processes.length === 0) throw new ModelDefinitionError(`model ${name} declares no process`);
   for (const p of b.processes) {
@@ -44,6 +45,26 @@ export function compile(
     }
     p.pcSlot = b.layout.add(`${p.name}.pc`, 'pc', p.index, enumDomain(p.labels.slice()), p.firstLabel);
   }
+  // Deferred stores: per CPU a pending flag, the slot and the value of one store that runs as a
+  // step of its own; while it is pending the CPU takes no other step.
+  let deferred: DeferredSlots | null = null;
+  if (splitStores) {
+    const shared = b.layout.build().slots.filter((s) => s.kind === 'shared');
+    const vmin = Math.min(0, ...shared.map((s) => s.domain.min));
+    const vmax = Math.max(1, ...shared.map((s) => s.domain.max));
+    const addrMax = Math.max(0, b.layout.count - 1);
+    deferred = {
+      pending: Int32Array.from(b.processes, (p) =>
+        b.layout.add(`${p.name}.deferred_store.pending`, 'local', p.index, BOOL),
+      ),
+      addr: Int32Array.from(b.processes, (p) =>
+        b.layout.add(`${p.name}.deferred_store.addr`, 'local', p.index, intDomain(0, addrMax)),
+      ),
+      value: Int32Array.from(b.processes, (p) =>
+        b.layout.add(`${p.name}.deferred_store.value`, 'local', p.index, intDomain(vmin, vmax)),
+      ),
+    };
+  }
   const procNames = b.processes.map((p) => p.name);
   const mem = extendMemory(procNames);
   for (const cls of b.symmetric) {
@@ -55,7 +76,13 @@ export function compile(
     });
   }
   const layout = b.layout.build();
-  return new CompiledModel(name, b, config, layout, mem);
+  return new CompiledModel(name, b, config, layout, mem, deferred);
+}
+
+interface DeferredSlots {
+  readonly pending: Int32Array;
+  readonly addr: Int32Array;
+  readonly value: Int32Array;
 }
 
 class CompiledModel implements Model {
@@ -78,8 +105,10 @@ class CompiledModel implements Model {
     readonly config: RunConfig,
     readonly layout: Layout,
     private readonly mem: MemoryInstance,
+    private readonly deferred: DeferredSlots | null = null,
   ) {
     this.context = mem.createContext(layout);
+    this.context.deferred = deferred;
     this.processes = b.processes.map((p) => ({
       index: p.index,
       name: p.name,
@@ -129,6 +158,33 @@ class CompiledModel implements Model {
           effect: (c) => {
             c.set(pending, 0);
             return handler ? handler(c, c.s[p.pcSlot]!) : undefined;
+          },
+          pcSlot: -1,
+          next: -1,
+          labelCount: p.labels.length,
+        };
+        this.actions.push(a);
+        this.anytime[p.index]!.push(a);
+      }
+      if (deferred) {
+        const pending = deferred.pending[p.index]!;
+        const addr = deferred.addr[p.index]!;
+        const value = deferred.value[p.index]!;
+        const a: Action = {
+          id: this.actions.length,
+          process: p.index,
+          label: 'deferred-store',
+          name: 'the store half of the weakened atomic (a separate step)',
+          kind: 'step',
+          ops: [],
+          guard: (c) => c.get(pending) === 1,
+          effect: (c) => {
+            const ref = c.get(addr);
+            const v = c.get(value);
+            c.set(pending, 0);
+            c.set(addr, 0);
+            c.set(value, 0);
+            c.store(ref, v);
           },
           pcSlot: -1,
           next: -1,
@@ -207,6 +263,15 @@ class CompiledModel implements Model {
     const t = this.t;
     c.begin(s, a.process);
     c.variant = a.variant ?? 0;
+    // a CPU with a deferred store pending does nothing else until it is done
+    if (
+      this.deferred !== null &&
+      s[this.deferred.pending[a.process]!] === 1 &&
+      a.label !== 'deferred-store' &&
+      a.kind !== 'memory'
+    ) {
+      return false;
+    }
     if (a.guard !== undefined) {
       let ok: boolean;
       try {
@@ -267,6 +332,11 @@ class CompiledModel implements Model {
 
   pendingStores(s: Int32Array, p: number): { ref: number; value: number }[] {
     return this.mem.pending(s, p);
+  }
+
+  deferredSlots(p: number): { count: number; addrs: readonly number[] } | null {
+    if (this.deferred === null) return null;
+    return { count: this.deferred.pending[p]!, addrs: [this.deferred.addr[p]!] };
   }
 
   addressSlots(p: number): { count: number; addrs: readonly number[] } | null | undefined {

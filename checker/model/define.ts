@@ -31,6 +31,11 @@ export interface InstanceOptions {
   readonly params?: Readonly<Record<string, string | number | boolean>>;
   readonly memory?: string;
   readonly bufferDepth?: number;
+  /**
+   * Give every CPU a deferred-store slot (see compile.ts), so a weakened atomic can load in one
+   * step and store in the next, with other CPUs running in between (`necessity` uses it).
+   */
+  readonly splitStores?: boolean;
 }
 
 export const DEFAULT_BUFFER_DEPTH = 2;
@@ -57,7 +62,11 @@ export function instantiate(def: ModelDefinition, options: InstanceOptions = {})
   const params = resolveParams(def.params, { ...def.variantParams?.[variant], ...options.params }, def.name);
   const b = new ModelBuilder();
   def.build(b, { params, variant });
-  return compile(def.name, b, { variant, params, memory: memoryName, bufferDepth }, (procs) =>
-    memory.extend(b.layout, procs, { bufferDepth }),
+  return compile(
+    def.name,
+    b,
+    { variant, params, memory: memoryName, bufferDepth },
+    (procs) => memory.extend(b.layout, procs, { bufferDepth }),
+    options.splitStores === true,
   );
 }

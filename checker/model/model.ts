@@ -109,6 +109,8 @@ export interface Model {
   pendingStores(s: Int32Array, p: number): { ref: number; value: number }[];
   /** The memory model's address slots of process `p` (see MemoryInstance.addressSlots); null if it keeps none, undefined if unknown. */
   addressSlots(p: number): { count: number; addrs: readonly number[] } | null | undefined;
+  /** The deferred-store slots of process `p` (splitStores), laid out like a one-entry buffer. */
+  deferredSlots?(p: number): { count: number; addrs: readonly number[] } | null;
   /** The context steps run in; exposed for tests of the memory models. */
   readonly context: Context;
 }

@@ -73,6 +73,8 @@ export class SymmetryReducer {
       const a = model.addressSlots(p.index);
       if (a === undefined) return `memory model ${model.config.memory} does not support symmetry reduction`;
       if (a !== null) buffers.push(a);
+      const d = model.deferredSlots?.(p.index);
+      if (d) buffers.push(d);
     }
     const claimed = new Set<number>();
     const plans: ClassPlan[] = [];

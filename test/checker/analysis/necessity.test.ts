@@ -78,3 +78,13 @@ describe('necessity', () => {
     );
   });
 });
+
+describe('a weakened atomic loses its atomicity, not just its ordering', () => {
+  it("marks dirty-bit's xchg needed even under sc (its store runs as a separate step)", async () => {
+    const { loadCatalog } = await import('../../../models/index.ts');
+    const def = (await loadCatalog()).get('dirty-bit')!;
+    expect(table(await necessity(def, { memory: 'sc', pairs: false }))['xchg@cpu:clear']).toBe(
+      'needed noLostDirty',
+    );
+  });
+});
