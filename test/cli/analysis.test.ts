@@ -210,14 +210,20 @@ describe('coverage in the check report', () => {
 });
 
 describe('help and completion', () => {
-  it.each(['list', 'check', 'replay', 'gate', 'merge', 'litmus', 'necessity', 'diff'])(
-    '%s --help has examples',
-    async (command) => {
-      const r = binary(command, '--help');
-      expect(r.code).toBe(0);
-      expect(r.stdout).toMatch(/Examples:\n[\s\S]*kvmcheck /);
-    },
-  );
+  it.each([
+    'list',
+    'check',
+    'replay',
+    'gate',
+    'merge',
+    'litmus',
+    'necessity',
+    'diff',
+  ])('%s --help has examples', async (command) => {
+    const r = binary(command, '--help');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/Examples:\n[\s\S]*kvmcheck /);
+  });
 
   it('kvmcheck completion prints a shell completion script', () => {
     const r = binary('completion');

@@ -10,24 +10,23 @@ import { grid } from '../../fixtures/models.ts';
 const variants = Object.keys(def.variants);
 
 describe('symmetry reduction', () => {
-  it.each(variants.flatMap((v) => ['sc', 'tso'].map((m) => [v, m] as const)))(
-    'vcpu-requests %s under %s: same verdict and shortest-trace length, fewer states',
-    async (variant, memory) => {
-      const model = instantiate(def, { variant, memory, params: { vcpus: 3, entries: 1 } });
-      const off = await explore(model, { symmetry: 'off' });
-      const on = await explore(model, { symmetry: 'on' });
-      expect(on.verdict).toBe(off.verdict);
-      expect(on.stats.states).toBeLessThan(off.stats.states);
-      expect(on.reductions).toEqual(['symmetry over vcpu (3)']);
-      if (on.verdict === 'violated' && off.verdict === 'violated') {
-        expect(on.violation.property).toBe(off.violation.property);
-        expect(on.violation.trace!.steps.length).toBe(off.violation.trace!.steps.length);
-        // the trace is in real vCPU numbers: it replays on the unreduced model
-        const saved = toSaved(on.violation.trace!, on.violation.property, on.violation.kind);
-        expect(replaySteps(model, saved.steps, on.violation.property).status).toBe('reproduced');
-      }
-    },
-  );
+  it.each(
+    variants.flatMap((v) => ['sc', 'tso'].map((m) => [v, m] as const)),
+  )('vcpu-requests %s under %s: same verdict and shortest-trace length, fewer states', async (variant, memory) => {
+    const model = instantiate(def, { variant, memory, params: { vcpus: 3, entries: 1 } });
+    const off = await explore(model, { symmetry: 'off' });
+    const on = await explore(model, { symmetry: 'on' });
+    expect(on.verdict).toBe(off.verdict);
+    expect(on.stats.states).toBeLessThan(off.stats.states);
+    expect(on.reductions).toEqual(['symmetry over vcpu (3)']);
+    if (on.verdict === 'violated' && off.verdict === 'violated') {
+      expect(on.violation.property).toBe(off.violation.property);
+      expect(on.violation.trace!.steps.length).toBe(off.violation.trace!.steps.length);
+      // the trace is in real vCPU numbers: it replays on the unreduced model
+      const saved = toSaved(on.violation.trace!, on.violation.property, on.violation.kind);
+      expect(replaySteps(model, saved.steps, on.violation.property).status).toBe('reproduced');
+    }
+  });
 
   it('incremental and full fingerprints agree on representatives', async () => {
     const model = instantiate(def, { variant: 'fixed', memory: 'tso', params: { vcpus: 3, entries: 1 } });
