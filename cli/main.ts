@@ -30,7 +30,10 @@ export async function main(argv: string[]): Promise<number> {
     );
   for (const c of COMMANDS) parser = c.register(parser, done);
   parser = parser
-    .demandCommand(1, 'name a command: list, check, replay or gate')
+    .demandCommand(
+      1,
+      'name a command: list, check, replay, gate, necessity, diff, litmus, merge or completion',
+    )
     .strict()
     .recommendCommands()
     .completion('completion', 'print a bash/zsh completion script (kvmcheck completion >> ~/.bashrc)')

@@ -106,6 +106,36 @@ export abstract class Context {
     this.set(d.value[this.proc]!, v);
   }
 
+  /** Stores of the running CPU still waiting in its store buffer (store-buffer models override). */
+  protected ownBuffered(): number {
+    return 0;
+  }
+
+  /**
+   * A LOCKed compare-and-exchange acting on memory: enabled only once this CPU's buffered stores
+   * have drained (x86 LOCK semantics; under sc there are none). Returns the value found.
+   */
+  protected lockedCmpxchg(ref: number, expected: number, v: number): number {
+    if (this.ownBuffered() !== 0) {
+      this.blocked = true;
+      return 0;
+    }
+    const old = this.read(ref);
+    if (old === expected) this.write(ref, v);
+    return old;
+  }
+
+  /** A LOCKed read-modify-write acting on memory, as lockedCmpxchg. Returns the old value. */
+  protected lockedRmw(ref: number, op: RmwOp, arg: number): number {
+    if (this.ownBuffered() !== 0) {
+      this.blocked = true;
+      return 0;
+    }
+    const old = this.read(ref);
+    this.write(ref, applyRmw(op, old, arg));
+    return old;
+  }
+
   /** Disables this step in this state. */
   block(): void {
     this.blocked = true;

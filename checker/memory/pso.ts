@@ -1,5 +1,5 @@
 import type { Layout, LayoutBuilder } from '../state/layout.ts';
-import { applyRmw, Fence, type FenceKind, type RmwOp } from './context.ts';
+import { Fence, type FenceKind, RmwOp } from './context.ts';
 import type { MemoryInstance, MemoryModel, MemoryOptions } from './memory-model.ts';
 import {
   BufferedContext,
@@ -48,33 +48,20 @@ export class PsoContext extends BufferedContext {
   }
 
   /** Locked instructions wait for an empty buffer. */
-  private locked(): boolean {
-    if (this.buffered() !== 0) {
-      this.blocked = true;
-      return false;
-    }
-    return true;
+  protected override ownBuffered(): number {
+    return this.buffered();
   }
 
   cmpxchg(ref: number, expected: number, v: number): number {
-    if (!this.locked()) return 0;
-    const old = this.read(ref);
-    if (old === expected) this.write(ref, v);
-    return old;
+    return this.lockedCmpxchg(ref, expected, v);
   }
 
   xchg(ref: number, v: number): number {
-    if (!this.locked()) return 0;
-    const old = this.read(ref);
-    this.write(ref, v);
-    return old;
+    return this.lockedRmw(ref, RmwOp.set, v);
   }
 
   rmw(ref: number, op: RmwOp, arg: number, _ordered: boolean): number {
-    if (!this.locked()) return 0;
-    const old = this.read(ref);
-    this.write(ref, applyRmw(op, old, arg));
-    return old;
+    return this.lockedRmw(ref, op, arg);
   }
 }
 

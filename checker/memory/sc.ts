@@ -1,5 +1,5 @@
 import type { Layout } from '../state/layout.ts';
-import { applyRmw, Context, type FenceKind, type RmwOp } from './context.ts';
+import { Context, type FenceKind, RmwOp } from './context.ts';
 import type { MemoryInstance, MemoryModel } from './memory-model.ts';
 
 /** Sequential consistency: every access acts on memory at once, in program order. */
@@ -18,19 +18,15 @@ export class ScContext extends Context {
   }
   fence(_kind: FenceKind): void {}
   cmpxchg(ref: number, expected: number, v: number): number {
-    const old = this.read(ref);
-    if (old === expected) this.write(ref, v);
-    return old;
+    return this.lockedCmpxchg(ref, expected, v);
   }
+
   xchg(ref: number, v: number): number {
-    const old = this.read(ref);
-    this.write(ref, v);
-    return old;
+    return this.lockedRmw(ref, RmwOp.set, v);
   }
+
   rmw(ref: number, op: RmwOp, arg: number, _ordered: boolean): number {
-    const old = this.read(ref);
-    this.write(ref, applyRmw(op, old, arg));
-    return old;
+    return this.lockedRmw(ref, op, arg);
   }
 }
 

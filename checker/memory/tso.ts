@@ -1,5 +1,5 @@
 import { intDomain, type Layout, type LayoutBuilder } from '../state/layout.ts';
-import { applyRmw, Context, Fence, type FenceKind, type RmwOp } from './context.ts';
+import { Context, Fence, type FenceKind, RmwOp } from './context.ts';
 import type { MemoryInstance, MemoryModel, MemoryOptions } from './memory-model.ts';
 
 /**
@@ -70,34 +70,21 @@ export class TsoContext extends Context {
     if (kind === Fence.mb && this.buffered() !== 0) this.blocked = true;
   }
 
-  /** LOCK-prefixed instructions drain the buffer first: enabled only when it is empty. */
-  private locked(): boolean {
-    if (this.buffered() !== 0) {
-      this.blocked = true;
-      return false;
-    }
-    return true;
+  /** LOCK-prefixed instructions wait for this CPU's buffer to drain. */
+  protected override ownBuffered(): number {
+    return this.buffered();
   }
 
   cmpxchg(ref: number, expected: number, v: number): number {
-    if (!this.locked()) return 0;
-    const old = this.read(ref);
-    if (old === expected) this.write(ref, v);
-    return old;
+    return this.lockedCmpxchg(ref, expected, v);
   }
 
   xchg(ref: number, v: number): number {
-    if (!this.locked()) return 0;
-    const old = this.read(ref);
-    this.write(ref, v);
-    return old;
+    return this.lockedRmw(ref, RmwOp.set, v);
   }
 
   rmw(ref: number, op: RmwOp, arg: number, _ordered: boolean): number {
-    if (!this.locked()) return 0;
-    const old = this.read(ref);
-    this.write(ref, applyRmw(op, old, arg));
-    return old;
+    return this.lockedRmw(ref, op, arg);
   }
 
   hasBuffered(): boolean {
