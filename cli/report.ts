@@ -104,6 +104,7 @@ export function resultJson(r: Result): Record<string, unknown> {
     property: r.verdict === 'violated' ? r.violation.property : null,
     kind: r.verdict === 'violated' ? r.violation.kind : null,
     properties: r.properties,
+    reductions: r.reductions ?? [],
     ...(r.fairness ? { fairness: r.fairness } : {}),
     ...(r.verdict === 'incomplete' ? { reason: r.reason, detail: r.detail } : {}),
     ...(r.verdict === 'error' ? { message: r.message } : {}),
