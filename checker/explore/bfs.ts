@@ -2,6 +2,8 @@ import type { LivenessProperty, Model, Property, Transition } from '../model/mod
 import { coverageReport } from '../report/coverage.ts';
 import type { IncompleteReason, PropertyKind, Result, Stats, WaitsFor } from '../report/result.ts';
 import { ADD_FULL, ADD_NEW, collisionProbability, FingerprintSet } from '../state/fingerprint-set.ts';
+import { Frontier } from '../state/frontier.ts';
+import { Links } from '../state/links.ts';
 import { SymmetryReducer } from '../state/symmetry.ts';
 import { Zobrist } from '../state/zobrist.ts';
 import { buildTrace, buildTraceSymmetric, ReplayDivergence, type Trace } from '../trace/trace.ts';
@@ -11,8 +13,9 @@ import { describeWaits, waitsFor } from './waits-for.ts';
 
 /**
  * Exhaustive breadth-first search. Each distinct state is kept only as a 64-bit fingerprint plus
- * a parent index and the action that reached it; the frontier holds full states in one ring of
- * Int32s. BFS order makes every counterexample a shortest one; it is rebuilt by replaying the
+ * a parent index and the action that reached it (checker/state/links.ts); the frontier holds full
+ * states, packed to bytes where the domains allow (checker/state/frontier.ts). BFS order makes
+ * every counterexample a shortest one; it is rebuilt by replaying the
  * actions on the parent chain. The loop allocates nothing per state.
  */
 
@@ -85,7 +88,6 @@ export async function explore(model: Model, options: SearchOptions = {}): Promis
   const progressMs = options.progressMs ?? 1000;
   const started = performance.now();
   const len = model.layout.size;
-  const rec = len + 3; // queue record: state index, fingerprint (hi, lo), then the state
   const zobrist = options.fingerprint === 'full' ? null : Zobrist.forLayout(model.layout);
   const reduced = options.symmetry === 'on' ? SymmetryReducer.forModel(model) : null;
   const reducer = reduced instanceof SymmetryReducer ? reduced : null;
@@ -96,16 +98,9 @@ export async function explore(model: Model, options: SearchOptions = {}): Promis
   // Start small under a small cap, so the cap bounds what is allocated from the first state on.
   const initialLog2 = Math.max(4, Math.min(16, Math.floor(Math.log2(cap / 64))));
   const visited = new FingerprintSet(cap, initialLog2);
-  let parent = new Int32Array(1 << initialLog2);
-  // the step that reached each state (for an initial state: its number); 2 bytes where they fit
-  const narrow = model.actions.length < 65536;
-  let via: Uint16Array | Int32Array = narrow
-    ? new Uint16Array(1 << initialLog2)
-    : new Int32Array(1 << initialLog2);
-  let queue = new Int32Array(rec * 64);
-  let qHead = 0; // in records
-  let qLen = 0;
-  let qPeak = 0;
+  // parent and step of each state, 2-byte steps where they fit; the frontier, packed where it fits
+  const links = new Links(model.actions.length < 65536, initialLog2);
+  const queue = new Frontier(model.layout);
   let peakBytes = 0;
   let count = 0;
   let transitions = 0;
@@ -125,7 +120,7 @@ export async function explore(model: Model, options: SearchOptions = {}): Promis
   let curIdx = 0;
   let enabled = 0;
 
-  const structureBytes = () => visited.bytes + parent.byteLength + via.byteLength + queue.byteLength;
+  const structureBytes = () => visited.bytes + links.byteLength + queue.byteLength;
 
   const checkState = (s: Int32Array, idx: number): boolean => {
     for (let i = 0; i < invariants.length; i++) {
@@ -150,43 +145,6 @@ export async function explore(model: Model, options: SearchOptions = {}): Promis
         }
       }
     }
-    return true;
-  };
-
-  const grow = (): boolean => {
-    const n = parent.length * 2;
-    if (structureBytes() + n * 4 > cap) return false;
-    const p2 = new Int32Array(n);
-    p2.set(parent);
-    parent = p2;
-    const v2 = narrow ? new Uint16Array(n) : new Int32Array(n);
-    v2.set(via);
-    via = v2;
-    return true;
-  };
-
-  const push = (s: Int32Array, idx: number, hi: number, lo: number): boolean => {
-    const capRecs = queue.length / rec;
-    if (qLen === capRecs) {
-      if (structureBytes() + queue.byteLength > cap) return false;
-      const q2 = new Int32Array(queue.length * 2);
-      // unroll the ring into the new buffer, oldest first
-      const first = Math.min(qLen, capRecs - qHead);
-      q2.set(queue.subarray(qHead * rec, (qHead + first) * rec), 0);
-      if (first < qLen) q2.set(queue.subarray(0, (qLen - first) * rec), first * rec);
-      queue = q2;
-      qHead = 0;
-    }
-    const capNow = queue.length / rec;
-    let tail = qHead + qLen;
-    if (tail >= capNow) tail -= capNow;
-    const o = tail * rec;
-    queue[o] = idx;
-    queue[o + 1] = hi;
-    queue[o + 2] = lo;
-    queue.set(s, o + 3);
-    qLen++;
-    if (qLen > qPeak) qPeak = qLen;
     return true;
   };
 
@@ -223,24 +181,24 @@ export async function explore(model: Model, options: SearchOptions = {}): Promis
       }
       return true;
     }
-    if (count === parent.length && !grow()) {
+    if (structureBytes() + links.nextChunkBytes > cap) {
       stopReason = 'memory';
       stopDetail = `parent links reached the memory cap of ${Math.round(cap / 2 ** 20)} MiB`;
       return false;
     }
-    const idx = count++;
-    parent[idx] = from;
-    via[idx] = action;
+    const idx = links.add(from, action);
+    count++;
     if (t !== null) {
       for (let k = 0; k < t.nWrites; k++) changed[t.writes[k]!] = 1;
       if (reducer !== null) for (let k = 0; k < reducer.nChanged; k++) changed[reducer.changed[k]!] = 1;
     }
     if (!checkState(s, idx)) return false;
-    if (!push(s, idx, hi, lo)) {
+    if (queue.length === queue.capacity && structureBytes() + queue.growthBytes > cap) {
       stopReason = 'memory';
       stopDetail = `the BFS queue reached the memory cap of ${Math.round(cap / 2 ** 20)} MiB`;
       return false;
     }
+    queue.push(s, idx, hi, lo);
     if (count >= maxStates) {
       stopReason = 'max-states';
       stopDetail = `stopped at --max-states ${maxStates}`;
@@ -275,26 +233,22 @@ export async function explore(model: Model, options: SearchOptions = {}): Promis
     if (!admit(inits[i]!, -1, i, null)) stop = true;
   }
 
-  let levelRemaining = qLen; // states left in the current BFS level
+  let levelRemaining = queue.length; // states left in the current BFS level
   let nextLevel = 0;
   let lastCheck = started;
   let lastProgress = started;
   let sinceCheck = 0;
 
-  while (!stop && qLen > 0) {
+  while (!stop && queue.length > 0) {
     if (levelRemaining === 0) {
       depth++;
       levelRemaining = nextLevel;
       nextLevel = 0;
     }
-    const o = qHead * rec;
-    curIdx = queue[o]!;
-    curHi = queue[o + 1]! >>> 0;
-    curLo = queue[o + 2]! >>> 0;
-    for (let k = 0; k < len; k++) cur[k] = queue[o + 3 + k]!;
-    qHead++;
-    if (qHead === queue.length / rec) qHead = 0;
-    qLen--;
+    queue.pop(cur);
+    curIdx = queue.index;
+    curHi = queue.hi;
+    curLo = queue.lo;
     levelRemaining--;
 
     if (depth >= maxDepth) {
@@ -345,7 +299,7 @@ export async function explore(model: Model, options: SearchOptions = {}): Promis
           options.progress({
             states: count,
             transitions,
-            queue: qLen,
+            queue: queue.length,
             depth,
             seconds,
             statesPerSecond: count / seconds,
@@ -376,7 +330,7 @@ export async function explore(model: Model, options: SearchOptions = {}): Promis
     statesPerSecond: seconds > 0 ? count / seconds : count,
     collisionProbability: collisionProbability(count),
     bytesPerState: count > 0 ? peakBytes / count : 0,
-    queuePeak: qPeak,
+    queuePeak: queue.peak,
   };
   const common = {
     model: model.name,
@@ -399,7 +353,7 @@ export async function explore(model: Model, options: SearchOptions = {}): Promis
 
   const f = found as Found | null;
   if (f !== null) {
-    const path = pathTo(f.state, parent, via);
+    const path = links.pathTo(f.state);
     if (f.action >= 0) path.actions.push(f.action);
     let trace: Trace;
     try {
@@ -452,19 +406,4 @@ export async function explore(model: Model, options: SearchOptions = {}): Promis
     }
   }
   return { ...common, coverage: coverageReport(model, fired, changed, common.properties), verdict: 'holds' };
-}
-
-function pathTo(
-  idx: number,
-  parent: Int32Array,
-  via: Uint16Array | Int32Array,
-): { initial: number; actions: number[] } {
-  const actions: number[] = [];
-  let i = idx;
-  while (parent[i]! >= 0) {
-    actions.push(via[i]!);
-    i = parent[i]!;
-  }
-  actions.reverse();
-  return { initial: via[i]!, actions };
 }
