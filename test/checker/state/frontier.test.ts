@@ -6,7 +6,9 @@ import { Links } from '../../../checker/state/links.ts';
 
 function layout(domains: [number, number][]) {
   const b = new LayoutBuilder();
-  domains.forEach(([min, max], i) => b.add(`x${i}`, 'shared', -1, intDomain(min, max), min));
+  domains.forEach(([min, max], i) => {
+    b.add(`x${i}`, 'shared', -1, intDomain(min, max), min);
+  });
   return b.build();
 }
 
