@@ -16,6 +16,7 @@ import { replaySteps } from '../../../checker/trace/replay.ts';
 import { savedFromResult } from '../../../checker/trace/trace-file.ts';
 import vcpuRequests from '../../../models/vcpu-requests.ts';
 import { abba, counter, grid, litmus } from '../../fixtures/models.ts';
+import { programModel, programsArb } from '../../fixtures/random-programs.ts';
 
 /** What must be equal between two runs with the same seed (everything but wall-clock times). */
 function fingerprint(r: RandomReport) {
@@ -212,50 +213,12 @@ describe('PCT', () => {
  * reports must be something the exhaustive search agrees can happen, its trace must replay, and it
  * can be no shorter than the BFS one.
  */
-type Op = { kind: 'store' | 'load' | 'mb' | 'cmpxchg'; v: number; val: number };
-const opArb: fc.Arbitrary<Op> = fc.record({
-  kind: fc.constantFrom('store', 'load', 'mb', 'cmpxchg'),
-  v: fc.integer({ min: 0, max: 1 }),
-  val: fc.integer({ min: 0, max: 2 }),
-});
 const programArb = fc.record({
-  procs: fc.array(fc.array(opArb, { minLength: 1, maxLength: 4 }), { minLength: 1, maxLength: 3 }),
-  bad: fc.tuple(fc.integer({ min: 0, max: 2 }), fc.integer({ min: 0, max: 2 })),
+  ...programsArb,
   memory: fc.constantFrom('sc', 'tso'),
   seed: fc.nat(),
   strategy: fc.constantFrom('uniform', 'pct'),
 });
-
-function programModel(procs: Op[][], bad: [number, number]) {
-  return defineModel({
-    name: 'random-program',
-    title: 'generated',
-    source: 'test',
-    params: {},
-    variants: { fixed: 'generated' },
-    build(b) {
-      const vars = [b.shared('a', intDomain(0, 2)), b.shared('b', intDomain(0, 2))];
-      procs.forEach((ops, p) => {
-        const P = b.process(`P${p}`);
-        const reg = P.local('r', intDomain(0, 2));
-        ops.forEach((op, i) => {
-          const ref = vars[op.v]!;
-          P.step(`s${i}`, `${op.kind} ${op.v} ${op.val}`, (c) => {
-            if (op.kind === 'store') c.store(ref, op.val);
-            else if (op.kind === 'load') c.set(reg, c.load(ref));
-            else if (op.kind === 'mb') c.fence(0);
-            else c.set(reg, c.cmpxchg(ref, c.get(reg), op.val));
-          });
-        });
-      });
-      b.invariant(
-        'notBad',
-        'a, b never equal the bad pair',
-        (s) => !(s[vars[0]!] === bad[0] && s[vars[1]!] === bad[1]),
-      );
-    },
-  });
-}
 
 describe('random agrees with the exhaustive search', () => {
   it('never reports a violation BFS says cannot happen; its traces replay and are no shorter than BFS', async () => {
