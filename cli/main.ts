@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import yargs from 'yargs';
 import { ModelDefinitionError } from '../checker/model/compile.ts';
 import { EXIT } from '../checker/report/result.ts';
@@ -16,6 +17,13 @@ import { UsageError } from './errors.ts';
  * command is adding a module and one line here.
  */
 const COMMANDS = [list, check, replay, gate, merge, litmus, necessity, diff];
+
+function packageVersion(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
+    version: string;
+  };
+  return pkg.version;
+}
 
 /** Runs the CLI on `argv`; returns the exit code (never throws for bad input). */
 export async function main(argv: string[]): Promise<number> {
@@ -39,7 +47,7 @@ export async function main(argv: string[]): Promise<number> {
     .completion('completion', 'print a bash/zsh completion script (kvmcheck completion >> ~/.bashrc)')
     .help()
     .alias('h', 'help')
-    .version(false)
+    .version(packageVersion())
     .wrap(Math.min(110, process.stdout.columns ?? 100))
     .fail((msg, err) => {
       throw err ?? new UsageError(msg);

@@ -158,3 +158,11 @@ describe('kvmcheck list and the installed bin', () => {
     expect(bad.stderr.trim().split('\n')[0]).toMatch(/^kvmcheck: bad value '0' for vcpus/);
   });
 });
+
+describe('kvmcheck --version', () => {
+  it('prints the package version', async () => {
+    const r = await cli('--version');
+    expect(r.code).toBe(0);
+    expect(r.stdout.trim()).toMatch(/^\d+\.\d+\.\d+$/);
+  });
+});
