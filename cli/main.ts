@@ -46,6 +46,7 @@ export async function main(argv: string[]): Promise<number> {
     .recommendCommands()
     .completion('completion', 'print a bash/zsh completion script (kvmcheck completion >> ~/.bashrc)')
     .help()
+    .exitProcess(false)
     .alias('h', 'help')
     .version(packageVersion())
     .wrap(Math.min(110, process.stdout.columns ?? 100))
