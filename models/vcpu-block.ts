@@ -62,6 +62,7 @@ import {
   WRITE_ONCE,
   xchg,
 } from '../checker/kernel/index.ts';
+import { guestEntrySteps } from './_guest-entry.ts';
 import { EXITING_GUEST_MODE, IN_GUEST_MODE, MODES, OUTSIDE_GUEST_MODE } from './vcpu-requests.ts';
 
 /** The only request here, so bit 0 of the model's bitmap (KVM_REQ_UNBLOCK is 2 in the kernel). */
@@ -169,32 +170,11 @@ export default defineModel({
           takeRequest(c);
         },
       );
-      V.step('local_irq_disable', 'local_irq_disable()', (c) => {
-        local_irq_disable(c, irq);
-      });
-      V.step('set_mode', 'WRITE_ONCE(vcpu->mode, IN_GUEST_MODE)', (c) => {
-        WRITE_ONCE(c, mode[v]!, IN_GUEST_MODE);
-      });
-      V.step('smp_mb', 'smp_mb()', (c) => {
-        smp_mb(c);
-      });
-      V.step('final_check', 'if (kvm_request_pending(vcpu))  /* last check before entry */', (c) =>
-        READ_ONCE(c, requests[v]!) !== 0 ? L.cancel : L.enter,
+      guestEntrySteps(
+        V,
+        { mode: mode[v]!, requests: requests[v]!, inGuest: guest, irq },
+        { fence: true, retry: L.check },
       );
-      V.step(
-        'cancel_injection',
-        'abort entry: WRITE_ONCE(vcpu->mode, OUTSIDE_GUEST_MODE); smp_wmb(); local_irq_enable()',
-        (c) => {
-          WRITE_ONCE(c, mode[v]!, OUTSIDE_GUEST_MODE);
-          smp_wmb(c);
-          local_irq_enable(c, irq);
-          return L.check;
-        },
-      );
-      V.step('vm_enter', 'VM-ENTER (interrupts enabled in the guest)', (c) => {
-        c.set(guest, 1);
-        local_irq_enable(c, irq);
-      });
       V.step('in_guest', 'VM-exit: the guest executed HLT', (c) => {
         c.set(guest, 0);
         c.set(hlt, 1);

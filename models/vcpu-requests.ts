@@ -29,6 +29,7 @@ import {
   smp_wmb,
   WRITE_ONCE,
 } from '../checker/kernel/index.ts';
+import { guestEntrySteps } from './_guest-entry.ts';
 
 export const MODES = [
   'OUTSIDE_GUEST_MODE',
@@ -138,35 +139,11 @@ export default defineModel({
           c.set(hw, READ_ONCE(c, irqLine[v]!));
         });
       }
-      V.step('local_irq_disable', 'local_irq_disable()', (c) => {
-        local_irq_disable(c, irq);
-      });
-      V.step('set_mode', 'WRITE_ONCE(vcpu->mode, IN_GUEST_MODE)', (c) => {
-        WRITE_ONCE(c, mode[v]!, IN_GUEST_MODE);
-        return variant === 'no-mb-vcpu' ? L.final : L.mb;
-      });
-      if (variant !== 'no-mb-vcpu') {
-        V.step('smp_mb', 'smp_mb()', (c) => {
-          smp_mb(c);
-        });
-      }
-      V.step('final_check', 'if (kvm_request_pending(vcpu))  /* last check before entry */', (c) =>
-        READ_ONCE(c, requests[v]!) !== 0 ? L.cancel : L.enter,
+      guestEntrySteps(
+        V,
+        { mode: mode[v]!, requests: requests[v]!, inGuest: guest, irq },
+        { fence: variant !== 'no-mb-vcpu', retry: L.check },
       );
-      V.step(
-        'cancel_injection',
-        'abort entry: WRITE_ONCE(vcpu->mode, OUTSIDE_GUEST_MODE); smp_wmb(); local_irq_enable()',
-        (c) => {
-          WRITE_ONCE(c, mode[v]!, OUTSIDE_GUEST_MODE);
-          smp_wmb(c);
-          local_irq_enable(c, irq);
-          return L.check;
-        },
-      );
-      V.step('vm_enter', 'VM-ENTER (interrupts enabled in the guest)', (c) => {
-        c.set(guest, 1);
-        local_irq_enable(c, irq);
-      });
       V.step('in_guest', 'VM-exit (guest exits on its own: HLT, MMIO, ...)', (c) => {
         c.set(guest, 0);
         local_irq_disable(c, irq);
