@@ -1,6 +1,7 @@
 import type { LivenessProperty, Model, Property, Transition } from '../model/model.ts';
 import type { IncompleteReason, PropertyKind, WaitsFor } from '../report/result.ts';
 import { ADD_FULL, ADD_NEW, FingerprintSet } from '../state/fingerprint-set.ts';
+import { Frontier } from '../state/frontier.ts';
 import { Zobrist } from '../state/zobrist.ts';
 import type { FairnessUnits } from './fairness.ts';
 import { DEFAULT_MEMORY_CAP, type SearchOptions } from './options.ts';
@@ -96,7 +97,6 @@ export async function exploreGraph(
   const progressMs = options.progressMs ?? 1000;
   const started = performance.now();
   const len = model.layout.size;
-  const rec = len + 3;
   const zobrist = options.fingerprint === 'full' ? null : Zobrist.forLayout(model.layout);
   const nProps = liveness.length;
   const words = units.words;
@@ -114,10 +114,7 @@ export async function exploreGraph(
   let dst = new Int32Array(1 << initialLog2);
   let act: Uint16Array | Int32Array = wide ? new Int32Array(dst.length) : new Uint16Array(dst.length);
   let nEdges = 0;
-  let queue = new Int32Array(rec * 64);
-  let qHead = 0;
-  let qLen = 0;
-  let qPeak = 0;
+  const queue = new Frontier(model.layout);
   let peakBytes = 0;
   let count = 0;
   let transitions = 0;
@@ -172,30 +169,6 @@ export async function exploreGraph(
     const a2 = wide ? new Int32Array(n) : new Uint16Array(n);
     a2.set(act);
     act = a2;
-    return true;
-  };
-
-  const push = (s: Int32Array, idx: number, hi: number, lo: number): boolean => {
-    const capRecs = queue.length / rec;
-    if (qLen === capRecs) {
-      if (structureBytes() + queue.byteLength > cap) return false;
-      const q2 = new Int32Array(queue.length * 2);
-      const first = Math.min(qLen, capRecs - qHead);
-      q2.set(queue.subarray(qHead * rec, (qHead + first) * rec), 0);
-      if (first < qLen) q2.set(queue.subarray(0, (qLen - first) * rec), first * rec);
-      queue = q2;
-      qHead = 0;
-    }
-    const capNow = queue.length / rec;
-    let tail = qHead + qLen;
-    if (tail >= capNow) tail -= capNow;
-    const o = tail * rec;
-    queue[o] = idx;
-    queue[o + 1] = hi;
-    queue[o + 2] = lo;
-    queue.set(s, o + 3);
-    qLen++;
-    if (qLen > qPeak) qPeak = qLen;
     return true;
   };
 
@@ -262,11 +235,12 @@ export async function exploreGraph(
     parent[idx] = from;
     via[idx] = action;
     if (!checkState(s, idx)) return -1;
-    if (!push(s, idx, hi, lo)) {
+    if (queue.length === queue.capacity && structureBytes() + queue.growthBytes > cap) {
       stopReason = 'memory';
       stopDetail = capMessage('the BFS queue');
       return -1;
     }
+    queue.push(s, idx, hi, lo);
     if (count >= maxStates) {
       stopReason = 'max-states';
       stopDetail = `stopped at --max-states ${maxStates}`;
@@ -317,26 +291,22 @@ export async function exploreGraph(
   }
   const nInit = count;
 
-  let levelRemaining = qLen;
+  let levelRemaining = queue.length;
   let nextLevel = 0;
   let lastCheck = started;
   let lastProgress = started;
   let sinceCheck = 0;
 
-  while (!stop && qLen > 0) {
+  while (!stop && queue.length > 0) {
     if (levelRemaining === 0) {
       depth++;
       levelRemaining = nextLevel;
       nextLevel = 0;
     }
-    const o = qHead * rec;
-    curIdx = queue[o]!;
-    curHi = queue[o + 1]! >>> 0;
-    curLo = queue[o + 2]! >>> 0;
-    for (let k = 0; k < len; k++) cur[k] = queue[o + 3 + k]!;
-    qHead++;
-    if (qHead === queue.length / rec) qHead = 0;
-    qLen--;
+    queue.pop(cur);
+    curIdx = queue.index;
+    curHi = queue.hi;
+    curLo = queue.lo;
     levelRemaining--;
     start[curIdx] = nEdges;
 
@@ -386,7 +356,7 @@ export async function exploreGraph(
           options.progress({
             states: count,
             transitions,
-            queue: qLen,
+            queue: queue.length,
             depth,
             seconds,
             statesPerSecond: count / seconds,
@@ -440,7 +410,7 @@ export async function exploreGraph(
     states: count,
     transitions,
     depth,
-    queuePeak: qPeak,
+    queuePeak: queue.peak,
     peakBytes,
     inits,
     parent,
