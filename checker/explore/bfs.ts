@@ -9,6 +9,7 @@ import { Zobrist } from '../state/zobrist.ts';
 import { buildTrace, buildTraceSymmetric, ReplayDivergence, type Trace } from '../trace/trace.ts';
 import { exploreLiveness } from './liveness.ts';
 import { DEFAULT_MEMORY_CAP, type SearchOptions } from './options.ts';
+import { Pacer } from './pacer.ts';
 import { describeWaits, waitsFor } from './waits-for.ts';
 
 /**
@@ -82,10 +83,7 @@ export async function explore(model: Model, options: SearchOptions = {}): Promis
     (!options.properties?.length || options.properties.includes('deadlock'));
   const maxStates = options.maxStates ?? Number.POSITIVE_INFINITY;
   const maxDepth = options.maxDepth ?? Number.POSITIVE_INFINITY;
-  const deadline =
-    options.timeLimit !== undefined ? performance.now() + options.timeLimit * 1000 : Number.POSITIVE_INFINITY;
   const cap = options.memoryCapBytes ?? DEFAULT_MEMORY_CAP;
-  const progressMs = options.progressMs ?? 1000;
   const started = performance.now();
   const len = model.layout.size;
   const zobrist = options.fingerprint === 'full' ? null : Zobrist.forLayout(model.layout);
@@ -101,7 +99,6 @@ export async function explore(model: Model, options: SearchOptions = {}): Promis
   // parent and step of each state, 2-byte steps where they fit; the frontier, packed where it fits
   const links = new Links(model.actions.length < 65536, initialLog2);
   const queue = new Frontier(model.layout);
-  let peakBytes = 0;
   let count = 0;
   let transitions = 0;
   let depth = 0;
@@ -235,8 +232,7 @@ export async function explore(model: Model, options: SearchOptions = {}): Promis
 
   let levelRemaining = queue.length; // states left in the current BFS level
   let nextLevel = 0;
-  let lastCheck = started;
-  let lastProgress = started;
+  const pacer = new Pacer(options, started);
   let sinceCheck = 0;
 
   while (!stop && queue.length > 0) {
@@ -278,40 +274,11 @@ export async function explore(model: Model, options: SearchOptions = {}): Promis
     }
     if (++sinceCheck >= 2048) {
       sinceCheck = 0;
-      const now = performance.now();
-      if (now > deadline) {
-        stopReason = 'time-limit';
-        stopDetail = `stopped at --time-limit ${options.timeLimit}s`;
+      const counts = () => ({ states: count, transitions, queue: queue.length, depth });
+      if (await pacer.check(counts, structureBytes)) {
+        stopReason = pacer.reason;
+        stopDetail = pacer.detail;
         break;
-      }
-      if (options.signal?.aborted) {
-        stopReason = 'interrupted';
-        stopDetail = 'interrupted';
-        break;
-      }
-      if (now - lastCheck > 100) {
-        lastCheck = now;
-        const bytes = structureBytes();
-        if (bytes > peakBytes) peakBytes = bytes;
-        if (options.progress && now - lastProgress >= progressMs) {
-          lastProgress = now;
-          const seconds = (now - started) / 1000;
-          options.progress({
-            states: count,
-            transitions,
-            queue: queue.length,
-            depth,
-            seconds,
-            statesPerSecond: count / seconds,
-          });
-        }
-        // let Ctrl-C and timers run
-        await new Promise<void>((resolve) => setImmediate(resolve));
-        if (options.signal?.aborted) {
-          stopReason = 'interrupted';
-          stopDetail = 'interrupted';
-          break;
-        }
       }
     }
   }
@@ -321,7 +288,7 @@ export async function explore(model: Model, options: SearchOptions = {}): Promis
   }
 
   const seconds = (performance.now() - started) / 1000;
-  peakBytes = Math.max(peakBytes, structureBytes());
+  const peakBytes = Math.max(pacer.peakBytes, structureBytes());
   const stats: Stats = {
     states: count,
     transitions,

@@ -5,6 +5,7 @@ import { Frontier } from '../state/frontier.ts';
 import { Zobrist } from '../state/zobrist.ts';
 import type { FairnessUnits } from './fairness.ts';
 import { DEFAULT_MEMORY_CAP, type SearchOptions } from './options.ts';
+import { Pacer } from './pacer.ts';
 import { describeWaits, waitsFor } from './waits-for.ts';
 
 /**
@@ -91,10 +92,7 @@ export async function exploreGraph(
   const { invariants, reachables, checkDeadlock, liveness } = checks;
   const maxStates = options.maxStates ?? Number.POSITIVE_INFINITY;
   const maxDepth = options.maxDepth ?? Number.POSITIVE_INFINITY;
-  const deadline =
-    options.timeLimit !== undefined ? performance.now() + options.timeLimit * 1000 : Number.POSITIVE_INFINITY;
   const cap = options.memoryCapBytes ?? DEFAULT_MEMORY_CAP;
-  const progressMs = options.progressMs ?? 1000;
   const started = performance.now();
   const len = model.layout.size;
   const zobrist = options.fingerprint === 'full' ? null : Zobrist.forLayout(model.layout);
@@ -115,7 +113,6 @@ export async function exploreGraph(
   let act: Uint16Array | Int32Array = wide ? new Int32Array(dst.length) : new Uint16Array(dst.length);
   let nEdges = 0;
   const queue = new Frontier(model.layout);
-  let peakBytes = 0;
   let count = 0;
   let transitions = 0;
   let depth = 0;
@@ -293,8 +290,7 @@ export async function exploreGraph(
 
   let levelRemaining = queue.length;
   let nextLevel = 0;
-  let lastCheck = started;
-  let lastProgress = started;
+  const pacer = new Pacer(options, started);
   let sinceCheck = 0;
 
   while (!stop && queue.length > 0) {
@@ -336,38 +332,11 @@ export async function exploreGraph(
     }
     if (++sinceCheck >= 2048) {
       sinceCheck = 0;
-      const now = performance.now();
-      if (now > deadline) {
-        stopReason = 'time-limit';
-        stopDetail = `stopped at --time-limit ${options.timeLimit}s`;
+      const counts = () => ({ states: count, transitions, queue: queue.length, depth });
+      if (await pacer.check(counts, structureBytes)) {
+        stopReason = pacer.reason;
+        stopDetail = pacer.detail;
         break;
-      }
-      if (options.signal?.aborted) {
-        stopReason = 'interrupted';
-        stopDetail = 'interrupted';
-        break;
-      }
-      if (now - lastCheck > 100) {
-        lastCheck = now;
-        peakBytes = Math.max(peakBytes, structureBytes());
-        if (options.progress && now - lastProgress >= progressMs) {
-          lastProgress = now;
-          const seconds = (now - started) / 1000;
-          options.progress({
-            states: count,
-            transitions,
-            queue: queue.length,
-            depth,
-            seconds,
-            statesPerSecond: count / seconds,
-          });
-        }
-        await new Promise<void>((resolve) => setImmediate(resolve));
-        if (options.signal?.aborted) {
-          stopReason = 'interrupted';
-          stopDetail = 'interrupted';
-          break;
-        }
       }
     }
   }
@@ -377,7 +346,7 @@ export async function exploreGraph(
     enabled++;
   }
 
-  peakBytes = Math.max(peakBytes, structureBytes());
+  const peakBytes = Math.max(pacer.peakBytes, structureBytes());
   const stopped =
     stopReason !== null
       ? { reason: stopReason as IncompleteReason, detail: stopDetail }
