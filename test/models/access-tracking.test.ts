@@ -2,11 +2,10 @@ import { describe, expect, it } from 'vitest';
 import { explore } from '../../checker/explore/bfs.ts';
 import { instantiate } from '../../checker/model/define.ts';
 import def from '../../models/access-tracking.ts';
+import { labels } from './shortest-trace.ts';
 
 const run = (variant: string, memory: string, params = {}) =>
   explore(instantiate(def, { variant, memory, params }));
-const labels = (r: Awaited<ReturnType<typeof run>>) =>
-  r.verdict === 'violated' ? r.violation.trace!.steps.map((s) => `${s.processName}:${s.label}`) : [];
 
 /** V2 and V3 lose the same dirty state through the same interleaving; only the update differs. */
 const LOST_DIRTY = [

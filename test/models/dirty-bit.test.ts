@@ -2,10 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { explore } from '../../checker/explore/bfs.ts';
 import { instantiate } from '../../checker/model/define.ts';
 import def from '../../models/dirty-bit.ts';
+import { labels } from './shortest-trace.ts';
 
 const run = (variant: string, memory: string) => explore(instantiate(def, { variant, memory }));
-const labels = (r: Awaited<ReturnType<typeof run>>) =>
-  r.verdict === 'violated' ? r.violation.trace!.steps.map((s) => `${s.processName}:${s.label}`) : [];
 
 describe('dirty-bit (locking.rst §2 "2) Dirty bit tracking")', () => {
   it('fixed (volatile spte cleared with xchg) holds under sc and tso, and the racy window is entered', async () => {

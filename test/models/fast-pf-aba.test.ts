@@ -2,15 +2,10 @@ import { describe, expect, it } from 'vitest';
 import { explore } from '../../checker/explore/bfs.ts';
 import { instantiate } from '../../checker/model/define.ts';
 import def from '../../models/fast-pf-aba.ts';
+import { changes, labels } from './shortest-trace.ts';
 
 const run = (variant: string, memory: string, params = {}) =>
   explore(instantiate(def, { variant, memory, params }));
-const labels = (r: Awaited<ReturnType<typeof run>>) =>
-  r.verdict === 'violated' ? r.violation.trace!.steps.map((s) => `${s.processName}:${s.label}`) : [];
-const changes = (r: Awaited<ReturnType<typeof run>>, i: number) =>
-  r.verdict === 'violated'
-    ? r.violation.trace!.steps[i]!.changes.map((c) => `${c.name}: ${c.from} -> ${c.to}`)
-    : [];
 
 describe('fast-pf-aba (locking.rst §2 "1) The mapping from gfn to pfn"; seed 003 patch 3/5)', () => {
   it('fixed (direct sp) and pin hold under sc and tso, with the ABA window and the large-spte fault entered', async () => {

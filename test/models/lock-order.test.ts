@@ -3,12 +3,11 @@ import { explore } from '../../checker/explore/bfs.ts';
 import { lockGraph, lockGraphText } from '../../checker/explore/lock-graph.ts';
 import { instantiate } from '../../checker/model/define.ts';
 import def from '../../models/lock-order.ts';
+import { labels } from './shortest-trace.ts';
 
 const model = (variant: string, memory: string) => instantiate(def, { variant, memory });
 const run = (variant: string, memory: string) => explore(model(variant, memory));
 type R = Awaited<ReturnType<typeof run>>;
-const labels = (r: R) =>
-  r.verdict === 'violated' ? r.violation.trace!.steps.map((s) => `${s.processName}:${s.label}`) : [];
 const deadlock = (r: R) => {
   if (r.verdict !== 'violated') throw new Error(`expected a deadlock, got ${r.verdict}`);
   expect(r.violation.property).toBe('deadlock');

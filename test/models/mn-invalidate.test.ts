@@ -3,6 +3,7 @@ import { explore } from '../../checker/explore/bfs.ts';
 import { lockGraph, lockGraphText } from '../../checker/explore/lock-graph.ts';
 import { instantiate } from '../../checker/model/define.ts';
 import def from '../../models/mn-invalidate.ts';
+import { labels } from './shortest-trace.ts';
 
 type Params = Record<string, number | boolean>;
 const model = (variant: string, memory: string, params: Params = {}) =>
@@ -10,8 +11,6 @@ const model = (variant: string, memory: string, params: Params = {}) =>
 const run = (variant: string, memory: string, params: Params = {}, properties?: string[]) =>
   explore(model(variant, memory, params), { properties });
 type R = Awaited<ReturnType<typeof run>>;
-const labels = (r: R) =>
-  r.verdict === 'violated' ? r.violation.trace!.steps.map((s) => `${s.processName}:${s.label}`) : [];
 const violation = (r: R) => {
   if (r.verdict !== 'violated') throw new Error(`expected a violation, got ${r.verdict}`);
   return r.violation;
@@ -21,6 +20,40 @@ const violation = (r: R) => {
 const B2 = { notifiers: 2, faults: 0 };
 const ONE_NOTIFIER_ONE_UPDATER = { faults: 0 };
 const NO_UPDATE = { updates: 0 };
+
+/** The notifier's invalidate_range_start up to the host's PTE change, as the shortest traces take it. */
+const RANGE_START_SC = [
+  'notifier0:start_mn_lock',
+  'notifier0:start_count_inc',
+  'notifier0:start_mn_unlock',
+  'notifier0:start_srcu_lock',
+  'notifier0:start_memslots',
+  'notifier0:start_mmu_lock',
+  'notifier0:start_count',
+  'notifier0:start_unmap',
+  'notifier0:start_mmu_unlock',
+  'notifier0:start_srcu_unlock',
+  'notifier0:host_change_pte',
+];
+/** The same under tso: its stores wait in the buffer and drain as steps of their own. */
+const RANGE_START_TSO = [
+  'notifier0:start_mn_lock',
+  'notifier0:start_count_inc',
+  'notifier0:start_mn_unlock',
+  'notifier0:drain',
+  'notifier0:drain',
+  'notifier0:start_srcu_lock',
+  'notifier0:start_memslots',
+  'notifier0:start_mmu_lock',
+  'notifier0:start_count',
+  'notifier0:start_unmap',
+  'notifier0:drain',
+  'notifier0:start_mmu_unlock',
+  'notifier0:drain',
+  'notifier0:drain',
+  'notifier0:start_srcu_unlock',
+  'notifier0:host_change_pte',
+];
 
 describe('mn-invalidate (2021 mn_active_invalidate_count patch; PROTOCOLS.md §6)', () => {
   it('the fixed protocol holds under sc and tso, the updater really waits and a fault really retries', async () => {
@@ -214,17 +247,7 @@ describe('mn-invalidate (2021 mn_active_invalidate_count patch; PROTOCOLS.md §6
     const v = violation(r);
     expect(v.kind).toBe('deadlock');
     expect(labels(r)).toEqual([
-      'notifier0:start_mn_lock',
-      'notifier0:start_count_inc',
-      'notifier0:start_mn_unlock',
-      'notifier0:start_srcu_lock',
-      'notifier0:start_memslots',
-      'notifier0:start_mmu_lock',
-      'notifier0:start_count',
-      'notifier0:start_unmap',
-      'notifier0:start_mmu_unlock',
-      'notifier0:start_srcu_unlock',
-      'notifier0:host_change_pte',
+      ...RANGE_START_SC,
       'updater:slots_lock',
       'updater:slots_arch_lock',
       'updater:mn_lock',
@@ -243,22 +266,7 @@ describe('mn-invalidate (2021 mn_active_invalidate_count patch; PROTOCOLS.md §6
     const r = await run('notifier-takes-slots-lock', 'tso', ONE_NOTIFIER_ONE_UPDATER);
     expect(violation(r).kind).toBe('deadlock');
     expect(labels(r)).toEqual([
-      'notifier0:start_mn_lock',
-      'notifier0:start_count_inc',
-      'notifier0:start_mn_unlock',
-      'notifier0:drain',
-      'notifier0:drain',
-      'notifier0:start_srcu_lock',
-      'notifier0:start_memslots',
-      'notifier0:start_mmu_lock',
-      'notifier0:start_count',
-      'notifier0:start_unmap',
-      'notifier0:drain',
-      'notifier0:start_mmu_unlock',
-      'notifier0:drain',
-      'notifier0:drain',
-      'notifier0:start_srcu_unlock',
-      'notifier0:host_change_pte',
+      ...RANGE_START_TSO,
       'updater:slots_lock',
       'updater:slots_arch_lock',
       'updater:mn_lock',
@@ -276,17 +284,7 @@ describe('mn-invalidate (2021 mn_active_invalidate_count patch; PROTOCOLS.md §6
     const v = violation(r);
     expect(v.kind).toBe('deadlock');
     expect(labels(r)).toEqual([
-      'notifier0:start_mn_lock',
-      'notifier0:start_count_inc',
-      'notifier0:start_mn_unlock',
-      'notifier0:start_srcu_lock',
-      'notifier0:start_memslots',
-      'notifier0:start_mmu_lock',
-      'notifier0:start_count',
-      'notifier0:start_unmap',
-      'notifier0:start_mmu_unlock',
-      'notifier0:start_srcu_unlock',
-      'notifier0:host_change_pte',
+      ...RANGE_START_SC,
       'notifier0:end_srcu_lock',
       'notifier0:end_memslots',
       'notifier0:end_mmu_lock',
@@ -320,22 +318,7 @@ describe('mn-invalidate (2021 mn_active_invalidate_count patch; PROTOCOLS.md §6
     const r = await run('lost-wakeup', 'tso', ONE_NOTIFIER_ONE_UPDATER);
     expect(violation(r).kind).toBe('deadlock');
     expect(labels(r)).toEqual([
-      'notifier0:start_mn_lock',
-      'notifier0:start_count_inc',
-      'notifier0:start_mn_unlock',
-      'notifier0:drain',
-      'notifier0:drain',
-      'notifier0:start_srcu_lock',
-      'notifier0:start_memslots',
-      'notifier0:start_mmu_lock',
-      'notifier0:start_count',
-      'notifier0:start_unmap',
-      'notifier0:drain',
-      'notifier0:start_mmu_unlock',
-      'notifier0:drain',
-      'notifier0:drain',
-      'notifier0:start_srcu_unlock',
-      'notifier0:host_change_pte',
+      ...RANGE_START_TSO,
       'notifier0:end_srcu_lock',
       'notifier0:end_memslots',
       'notifier0:end_mmu_lock',

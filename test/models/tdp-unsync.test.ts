@@ -2,11 +2,10 @@ import { describe, expect, it } from 'vitest';
 import { explore } from '../../checker/explore/bfs.ts';
 import { instantiate } from '../../checker/model/define.ts';
 import def from '../../models/tdp-unsync.ts';
+import { labels } from './shortest-trace.ts';
 
 const run = (variant: string, memory: string, properties?: string[]) =>
   explore(instantiate(def, { variant, memory }), { properties });
-const labels = (r: Awaited<ReturnType<typeof run>>) =>
-  r.verdict === 'violated' ? r.violation.trace!.steps.map((s) => `${s.processName}:${s.label}`) : [];
 
 const markBoth = (interleaving: 'lost-increment' | 'lost-bit') =>
   interleaving === 'lost-increment'

@@ -2,15 +2,10 @@ import { describe, expect, it } from 'vitest';
 import { explore } from '../../checker/explore/bfs.ts';
 import { instantiate } from '../../checker/model/define.ts';
 import def from '../../models/tlb-flush-ro.ts';
+import { changes, labels } from './shortest-trace.ts';
 
 const run = (variant: string, memory: string, params = {}) =>
   explore(instantiate(def, { variant, memory, params }));
-const labels = (r: Awaited<ReturnType<typeof run>>) =>
-  r.verdict === 'violated' ? r.violation.trace!.steps.map((s) => `${s.processName}:${s.label}`) : [];
-const changes = (r: Awaited<ReturnType<typeof run>>, i: number) =>
-  r.verdict === 'violated'
-    ? r.violation.trace!.steps[i]!.changes.map((c) => `${c.name}: ${c.from} -> ${c.to}`)
-    : [];
 
 describe('tlb-flush-ro (locking.rst §2 "3) flush tlbs due to spte updated"; PROTOCOLS.md §4)', () => {
   it('the fixed protocol holds under sc and tso in every configuration, each race window entered', async () => {

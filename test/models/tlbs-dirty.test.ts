@@ -2,10 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { explore } from '../../checker/explore/bfs.ts';
 import { instantiate } from '../../checker/model/define.ts';
 import def from '../../models/tlbs-dirty.ts';
+import { labels } from './shortest-trace.ts';
 
 const run = (variant: string, memory: string) => explore(instantiate(def, { variant, memory }));
-const labels = (r: Awaited<ReturnType<typeof run>>) =>
-  r.verdict === 'violated' ? r.violation.trace!.steps.map((s) => `${s.processName}:${s.label}`) : [];
 
 describe('tlbs-dirty (003 patch 1/5; PROTOCOLS.md §5)', () => {
   it('the counter with cmpxchg holds under sc and tso, and the flush does race with sync_page', async () => {

@@ -2,11 +2,10 @@ import { describe, expect, it } from 'vitest';
 import { explore } from '../../checker/explore/bfs.ts';
 import { instantiate } from '../../checker/model/define.ts';
 import def from '../../models/vcpu-requests-wait.ts';
+import { labels } from './shortest-trace.ts';
 
 const run = (variant: string, memory: string, params = {}) =>
   explore(instantiate(def, { variant, memory, params }));
-const labels = (r: Awaited<ReturnType<typeof run>>) =>
-  r.verdict === 'violated' ? r.violation.trace!.steps.map((s) => `${s.processName}:${s.label}`) : [];
 
 /** kvm_make_all_cpus_request over both vCPUs, then the IPIs, the wait, and the free. */
 const flush = [

@@ -2,11 +2,10 @@ import { describe, expect, it } from 'vitest';
 import { explore } from '../../checker/explore/bfs.ts';
 import { instantiate } from '../../checker/model/define.ts';
 import def from '../../models/vcpu-requests.ts';
+import { labels } from './shortest-trace.ts';
 
 const run = (variant: string, memory: string, params = {}) =>
   explore(instantiate(def, { variant, memory, params }));
-const labels = (r: Awaited<ReturnType<typeof run>>) =>
-  r.verdict === 'violated' ? r.violation.trace!.steps.map((s) => `${s.processName}:${s.label}`) : [];
 
 describe('vcpu-requests (vcpu-requests.rst "Ensuring Requests Are Seen")', () => {
   it('the fixed protocol holds under sc and tso, and its racy window is entered', async () => {
