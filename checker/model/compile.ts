@@ -25,6 +25,9 @@ interface Action extends ActionInfo {
 
 export class ModelDefinitionError extends Error {}
 
+/** Label of the step that performs a CPU's deferred store (splitStores). */
+const DEFERRED_STORE = 'deferred-store';
+
 /** Turns a filled ModelBuilder plus a memory model into the engine's Model. */
 export function compile(
   name: string,
@@ -98,6 +101,7 @@ class CompiledModel implements Model {
   private readonly endMasks: Uint8Array[];
   private readonly validEnd: ((s: Int32Array) => boolean) | undefined;
   private readonly t: Transition;
+  private readonly waitsForDeferred: Uint8Array | null;
 
   constructor(
     readonly name: string,
@@ -173,7 +177,7 @@ class CompiledModel implements Model {
         const a: Action = {
           id: this.actions.length,
           process: p.index,
-          label: 'deferred-store',
+          label: DEFERRED_STORE,
           name: 'the store half of the weakened atomic (a separate step)',
           kind: 'step',
           ops: [],
@@ -211,6 +215,12 @@ class CompiledModel implements Model {
         this.anytime[p.index]!.push(a);
       }
     }
+    // with deferred stores, which actions wait for their CPU's pending store: its program steps and
+    // interrupts, not the store itself nor the memory model's drains
+    this.waitsForDeferred =
+      deferred === null
+        ? null
+        : Uint8Array.from(this.actions, (a) => (a.kind !== 'memory' && a.label !== DEFERRED_STORE ? 1 : 0));
     this.invariants = b.invariants.slice();
     this.reachables = b.reachables.slice();
     this.liveness = b.liveness.slice();
@@ -265,10 +275,9 @@ class CompiledModel implements Model {
     c.variant = a.variant ?? 0;
     // a CPU with a deferred store pending does nothing else until it is done
     if (
-      this.deferred !== null &&
-      s[this.deferred.pending[a.process]!] === 1 &&
-      a.label !== 'deferred-store' &&
-      a.kind !== 'memory'
+      this.waitsForDeferred !== null &&
+      this.waitsForDeferred[a.id] === 1 &&
+      s[this.deferred!.pending[a.process]!] === 1
     ) {
       return false;
     }

@@ -91,24 +91,15 @@ export function replaySteps(
     let next: Int32Array | null = null;
     let actionId = -1;
     let reads = new Int32Array(0);
-    // Several enabled steps may share a name (a memory model can run one step in several ways):
-    // take the one whose changes are the saved ones, else the first enabled.
-    const wanted = Object.entries(want.changes ?? {});
     for (const a of candidates) {
       const out = new Int32Array(cur.length);
       const t = model.fire(cur, a.id, out);
       if (!t || t.error !== null) continue;
-      const matches =
-        wanted.length > 0 &&
-        describeStep(model, a.id, cur, out).changes.length === wanted.length &&
-        describeStep(model, a.id, cur, out).changes.every((c) => want.changes[c.name] === c.to);
-      if (next === null || matches) {
-        next = out;
-        actionId = a.id;
-        lastFailed = t.failed;
-        reads = t.reads.slice(0, t.nReads);
-      }
-      if (matches) break;
+      next = out;
+      actionId = a.id;
+      lastFailed = t.failed;
+      reads = t.reads.slice(0, t.nReads);
+      break;
     }
     if (next === null) {
       const why = !proc

@@ -18,6 +18,7 @@ import { randomJson, renderRandom, reproduceLine } from '../report.ts';
 import { buildModel, modelFileField } from '../resolve.ts';
 import { clearProgress, interruptible, positiveInt, positiveNumber } from '../shared.ts';
 import { makeStyle } from '../style.ts';
+import type { CheckArgs } from './check.ts';
 
 /**
  * `kvmcheck check MODEL --mode random`: random walks built on fast-check (checker/explore/random.ts),
@@ -33,25 +34,6 @@ export interface RandomArgs {
   shard?: string;
   strategy?: StrategyName;
   depthBound?: number;
-}
-
-interface Args extends RandomArgs {
-  model: string;
-  variant?: string;
-  set?: string[];
-  memory: string;
-  sbDepth: number;
-  property?: string[];
-  maxStates?: number;
-  maxDepth?: number;
-  timeLimit?: number;
-  memoryCap?: number;
-  deadlock: 'report' | 'off';
-  json: boolean;
-  traceOut?: string;
-  format?: string;
-  fairness?: string;
-  lockGraph?: boolean;
 }
 
 export const randomOptions = {
@@ -127,7 +109,7 @@ function progressPrinter(): ((p: RandomProgress) => void) | undefined {
   };
 }
 
-export async function cmdCheckRandom(a: Args): Promise<number> {
+export async function cmdCheckRandom(a: CheckArgs): Promise<number> {
   for (const [flag, v] of [
     ['max-states', a.maxStates],
     ['max-depth', a.maxDepth],

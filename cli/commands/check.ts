@@ -21,7 +21,7 @@ import {
 import { makeStyle } from '../style.ts';
 import { cmdCheckRandom, isRandomMode, type RandomArgs, randomOptions } from './check-random.ts';
 
-interface CheckArgs extends RandomArgs {
+export interface CheckArgs extends RandomArgs {
   model: string;
   variant?: string;
   set?: string[];
