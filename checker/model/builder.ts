@@ -19,8 +19,6 @@ export type Predicate = (s: Int32Array) => boolean;
 
 export interface StepOptions {
   readonly guard?: Guard;
-  /** Kernel operations this step performs (for reports such as `necessity`). */
-  readonly ops?: readonly string[];
 }
 
 export interface StepSpec {
@@ -28,7 +26,6 @@ export interface StepSpec {
   readonly name: string;
   readonly guard: Guard | undefined;
   readonly effect: Effect;
-  readonly ops: readonly string[];
 }
 
 /** An interrupt handler sees the label the process was at when the IPI arrived. */
@@ -102,7 +99,7 @@ export class ProcessBuilder {
   step(label: string, name: string, effect: Effect, options: StepOptions = {}): this {
     const id = this.label(label);
     if (!this.definedOrder.includes(id)) this.definedOrder.push(id);
-    this.steps.push({ label: id, name, guard: options.guard, effect, ops: options.ops ?? [] });
+    this.steps.push({ label: id, name, guard: options.guard, effect });
     return this;
   }
 

@@ -14,8 +14,6 @@ import type {
 
 interface Action extends ActionInfo {
   readonly guard: Guard | undefined;
-  /** Which of the memory model's ways of running a step this is (MemoryInstance.stepVariants). */
-  readonly variant?: number;
   readonly effect: Effect;
   /** The pc slot a step writes, or -1 for actions that keep the pc unless they return a label. */
   readonly pcSlot: number;
@@ -133,7 +131,6 @@ class CompiledModel implements Model {
           label: p.labels[st.label]!,
           name: st.name,
           kind: 'step',
-          ops: st.ops,
           guard: st.guard,
           effect: st.effect,
           pcSlot: p.pcSlot,
@@ -157,7 +154,6 @@ class CompiledModel implements Model {
           label: '*',
           name,
           kind: 'interrupt',
-          ops: ['irq'],
           guard: (c) => c.get(pending) === 1 && c.get(irqsOff) === 0,
           effect: (c) => {
             c.set(pending, 0);
@@ -180,7 +176,6 @@ class CompiledModel implements Model {
           label: DEFERRED_STORE,
           name: 'the store half of the weakened atomic (a separate step)',
           kind: 'step',
-          ops: [],
           guard: (c) => c.get(pending) === 1,
           effect: (c) => {
             const ref = c.get(addr);
@@ -204,7 +199,6 @@ class CompiledModel implements Model {
           label: m.label,
           name: m.name,
           kind: 'memory',
-          ops: [],
           guard: m.guard,
           effect: m.effect,
           pcSlot: -1,

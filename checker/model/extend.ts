@@ -342,5 +342,5 @@ export class ProcessPatch {
 
 function spec(label: number, name: string, effect: Effect, options: StepOptions) {
   const guard: Guard | undefined = options.guard;
-  return { label, name, guard, effect, ops: options.ops ?? [] };
+  return { label, name, guard, effect };
 }

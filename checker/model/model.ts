@@ -18,7 +18,6 @@ export interface ActionInfo {
   /** What a reader sees in a trace: the kernel code the step stands for. */
   readonly name: string;
   readonly kind: ActionKind;
-  readonly ops: readonly string[];
   /** Which of the memory model's ways of running the step this is (0 unless it has several). */
   readonly variant?: number;
 }
