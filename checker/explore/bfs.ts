@@ -1,12 +1,13 @@
 import type { LivenessProperty, Model, Property, Transition } from '../model/model.ts';
 import { coverageReport } from '../report/coverage.ts';
-import type { IncompleteReason, PropertyKind, Result, Stats, WaitsFor } from '../report/result.ts';
+import type { IncompleteReason, Result, Stats } from '../report/result.ts';
 import { ADD_FULL, ADD_NEW, collisionProbability, FingerprintSet } from '../state/fingerprint-set.ts';
 import { Frontier } from '../state/frontier.ts';
 import { Links } from '../state/links.ts';
 import { SymmetryReducer } from '../state/symmetry.ts';
 import { Zobrist } from '../state/zobrist.ts';
 import { buildTrace, buildTraceSymmetric, ReplayDivergence, type Trace } from '../trace/trace.ts';
+import { checkedProperties, type Found, foundResult } from './found.ts';
 import { exploreLiveness } from './liveness.ts';
 import { DEFAULT_MEMORY_CAP, type SearchOptions } from './options.ts';
 import { Pacer } from './pacer.ts';
@@ -21,19 +22,6 @@ import { describeWaits, waitsFor } from './waits-for.ts';
  */
 
 export class UnknownPropertyError extends Error {}
-
-interface Found {
-  property: string;
-  kind: PropertyKind;
-  description: string;
-  /** Index of the state the trace ends in (the violating state, or the parent of `action`). */
-  state: number;
-  /** For an assertion or a model error inside a step: the step taken from `state`. */
-  action: number;
-  error: string | null;
-  /** For a deadlock: who waits for whom. */
-  waits?: WaitsFor[];
-}
 
 /**
  * The properties a run checks: those named, else every safety property, plus every liveness
@@ -303,11 +291,7 @@ export async function explore(model: Model, options: SearchOptions = {}): Promis
     model: model.name,
     config: model.config,
     stats,
-    properties: [
-      ...invariants.map((p) => p.name),
-      ...reachables.map((p) => p.name),
-      ...(checkDeadlock ? ['deadlock'] : []),
-    ],
+    properties: checkedProperties(invariants, reachables, checkDeadlock),
     reductions:
       options.symmetry === 'on'
         ? [
@@ -333,18 +317,7 @@ export async function explore(model: Model, options: SearchOptions = {}): Promis
         return { ...common, verdict: 'error', message: e.message, trace: null };
       throw e;
     }
-    if (f.error !== null) return { ...common, verdict: 'error', message: f.error, trace };
-    return {
-      ...common,
-      verdict: 'violated',
-      violation: {
-        property: f.property,
-        kind: f.kind,
-        description: f.description,
-        trace,
-        ...(f.waits ? { waitsFor: f.waits } : {}),
-      },
-    };
+    return foundResult(common, f, trace);
   }
   if (stopReason !== null)
     return { ...common, verdict: 'incomplete', reason: stopReason, detail: stopDetail };

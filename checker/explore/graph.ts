@@ -1,9 +1,10 @@
 import type { LivenessProperty, Model, Property, Transition } from '../model/model.ts';
-import type { IncompleteReason, PropertyKind, WaitsFor } from '../report/result.ts';
+import type { IncompleteReason } from '../report/result.ts';
 import { ADD_FULL, ADD_NEW, FingerprintSet } from '../state/fingerprint-set.ts';
 import { Frontier } from '../state/frontier.ts';
 import { Zobrist } from '../state/zobrist.ts';
 import type { FairnessUnits } from './fairness.ts';
+import type { Found } from './found.ts';
 import { DEFAULT_MEMORY_CAP, type SearchOptions } from './options.ts';
 import { Pacer } from './pacer.ts';
 import { describeWaits, waitsFor } from './waits-for.ts';
@@ -45,19 +46,6 @@ export interface StateGraph {
 
 export const TRIGGER = 1;
 export const GOAL = 2;
-
-export interface Found {
-  property: string;
-  kind: PropertyKind;
-  description: string;
-  /** Index of the state the trace ends in (the violating state, or the parent of `action`). */
-  state: number;
-  /** For an assertion or a model error inside a step: the step taken from `state`. */
-  action: number;
-  error: string | null;
-  /** For a deadlock: who waits for whom. */
-  waits?: WaitsFor[];
-}
 
 export interface GraphRun {
   readonly graph: StateGraph | null;

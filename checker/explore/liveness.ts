@@ -13,6 +13,7 @@ import {
   unitLevels,
   WEAK,
 } from './fairness.ts';
+import { foundResult } from './found.ts';
 import { exploreGraph, treePath } from './graph.ts';
 import { checkLasso } from './lasso.ts';
 import type { SearchOptions } from './options.ts';
@@ -88,18 +89,7 @@ export async function exploreLiveness(model: Model, options: SearchOptions = {})
         return { ...common(), verdict: 'error', message: e.message, trace: null };
       throw e;
     }
-    if (f.error !== null) return { ...common(), verdict: 'error', message: f.error, trace };
-    return {
-      ...common(),
-      verdict: 'violated',
-      violation: {
-        property: f.property,
-        kind: f.kind,
-        description: f.description,
-        trace,
-        ...(f.waits ? { waitsFor: f.waits } : {}),
-      },
-    };
+    return foundResult(common(), f, trace);
   }
   if (run.stop !== null) {
     return {

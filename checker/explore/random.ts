@@ -5,6 +5,7 @@ import { collisionProbability } from '../state/fingerprint-set.ts';
 import { StateSketch } from '../state/sketch.ts';
 import { buildTrace, ReplayDivergence } from '../trace/trace.ts';
 import { selectProperties } from './bfs.ts';
+import { checkedProperties } from './found.ts';
 import { contextSwitches, DEFAULT_SHRINK_BUDGET, type ShrinkBudget, shrinkCounterexample } from './shrink.ts';
 import { PctStrategy, type Strategy, type StrategyName, UniformStrategy } from './strategy.ts';
 import { Walker } from './walker.ts';
@@ -338,11 +339,7 @@ export async function exploreRandom(model: Model, options: RandomOptions): Promi
     model: model.name,
     config: model.config,
     stats,
-    properties: [
-      ...invariants.map((p) => p.name),
-      ...reachables.map((p) => p.name),
-      ...(checkDeadlock ? ['deadlock'] : []),
-    ],
+    properties: checkedProperties(invariants, reachables, checkDeadlock),
   };
 
   if (found === null || failing === null) {

@@ -178,15 +178,24 @@ export abstract class Context {
   /** smp_store_release. */
   abstract storeRelease(ref: number, v: number): void;
   abstract fence(kind: FenceKind): void;
-  /** cmpxchg: fully ordered when it succeeds, unordered when it fails (LKMM). Returns the old value. */
-  abstract cmpxchg(ref: number, expected: number, v: number): number;
+  /**
+   * cmpxchg: fully ordered when it succeeds, unordered when it fails (LKMM). Returns the old value.
+   * By default a LOCKed instruction on memory (sc, tso, pso); weaker models override the atomics.
+   */
+  cmpxchg(ref: number, expected: number, v: number): number {
+    return this.lockedCmpxchg(ref, expected, v);
+  }
   /** xchg: fully ordered. Returns the old value. */
-  abstract xchg(ref: number, v: number): number;
+  xchg(ref: number, v: number): number {
+    return this.lockedRmw(ref, RmwOp.set, v);
+  }
   /**
    * An atomic read-modify-write `new = op(old, arg)`; `ordered` is true for value-returning
    * atomics (fully ordered) and false for set_bit/clear_bit/atomic_inc (unordered in LKMM).
    */
-  abstract rmw(ref: number, op: RmwOp, arg: number, ordered: boolean): number;
+  rmw(ref: number, op: RmwOp, arg: number, _ordered: boolean): number {
+    return this.lockedRmw(ref, op, arg);
+  }
 
   /**
    * A load whose address was computed from an earlier load's value (an address dependency, as

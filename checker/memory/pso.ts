@@ -1,5 +1,5 @@
 import type { Layout, LayoutBuilder } from '../state/layout.ts';
-import { Fence, type FenceKind, RmwOp } from './context.ts';
+import { Fence, type FenceKind } from './context.ts';
 import type { MemoryInstance, MemoryModel, MemoryOptions } from './memory-model.ts';
 import {
   BufferedContext,
@@ -50,18 +50,6 @@ export class PsoContext extends BufferedContext {
   /** Locked instructions wait for an empty buffer. */
   protected override ownBuffered(): number {
     return this.buffered();
-  }
-
-  cmpxchg(ref: number, expected: number, v: number): number {
-    return this.lockedCmpxchg(ref, expected, v);
-  }
-
-  xchg(ref: number, v: number): number {
-    return this.lockedRmw(ref, RmwOp.set, v);
-  }
-
-  rmw(ref: number, op: RmwOp, arg: number, _ordered: boolean): number {
-    return this.lockedRmw(ref, op, arg);
   }
 }
 

@@ -137,7 +137,7 @@ export class RelaxedContext extends BufferedContext {
     return true;
   }
 
-  cmpxchg(ref: number, expected: number, v: number): number {
+  override cmpxchg(ref: number, expected: number, v: number): number {
     const seen = this.load(ref);
     if (seen !== expected) return seen; // fails: a plain load, no ordering (LKMM)
     if (!this.atomicMay(ref, true)) return seen;
@@ -146,7 +146,7 @@ export class RelaxedContext extends BufferedContext {
     return seen;
   }
 
-  xchg(ref: number, v: number): number {
+  override xchg(ref: number, v: number): number {
     if (!this.atomicMay(ref, true)) return 0;
     const old = this.read(ref);
     this.commit(ref, v);
@@ -154,7 +154,7 @@ export class RelaxedContext extends BufferedContext {
     return old;
   }
 
-  rmw(ref: number, op: RmwOp, arg: number, ordered: boolean): number {
+  override rmw(ref: number, op: RmwOp, arg: number, ordered: boolean): number {
     if (!this.atomicMay(ref, ordered)) return 0;
     const old = this.read(ref);
     this.commit(ref, applyRmw(op, old, arg));

@@ -1,5 +1,5 @@
 import type { Layout } from '../state/layout.ts';
-import { Context, type FenceKind, RmwOp } from './context.ts';
+import { Context, type FenceKind } from './context.ts';
 import type { MemoryInstance, MemoryModel } from './memory-model.ts';
 
 /** Sequential consistency: every access acts on memory at once, in program order. */
@@ -17,17 +17,6 @@ export class ScContext extends Context {
     this.write(ref, v);
   }
   fence(_kind: FenceKind): void {}
-  cmpxchg(ref: number, expected: number, v: number): number {
-    return this.lockedCmpxchg(ref, expected, v);
-  }
-
-  xchg(ref: number, v: number): number {
-    return this.lockedRmw(ref, RmwOp.set, v);
-  }
-
-  rmw(ref: number, op: RmwOp, arg: number, _ordered: boolean): number {
-    return this.lockedRmw(ref, op, arg);
-  }
 }
 
 export const sc: MemoryModel = {

@@ -1,5 +1,5 @@
 import { intDomain, type Layout, type LayoutBuilder } from '../state/layout.ts';
-import { Context, Fence, type FenceKind, RmwOp } from './context.ts';
+import { Context, Fence, type FenceKind } from './context.ts';
 import type { MemoryInstance, MemoryModel, MemoryOptions } from './memory-model.ts';
 
 /**
@@ -73,18 +73,6 @@ export class TsoContext extends Context {
   /** LOCK-prefixed instructions wait for this CPU's buffer to drain. */
   protected override ownBuffered(): number {
     return this.buffered();
-  }
-
-  cmpxchg(ref: number, expected: number, v: number): number {
-    return this.lockedCmpxchg(ref, expected, v);
-  }
-
-  xchg(ref: number, v: number): number {
-    return this.lockedRmw(ref, RmwOp.set, v);
-  }
-
-  rmw(ref: number, op: RmwOp, arg: number, _ordered: boolean): number {
-    return this.lockedRmw(ref, op, arg);
   }
 
   hasBuffered(): boolean {
