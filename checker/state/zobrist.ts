@@ -101,25 +101,4 @@ export class Zobrist {
     this.hi = hi >>> 0;
     this.lo = lo >>> 0;
   }
-
-  /** Fingerprint of `next`, given that `prev` has fingerprint (prevHi, prevLo), into (hi, lo). */
-  update(prev: Int32Array, next: Int32Array, prevHi: number, prevLo: number): void {
-    let hi = prevHi;
-    let lo = prevLo;
-    const off = this.offset;
-    const min = this.min;
-    const hk = this.hiKeys;
-    const lk = this.loKeys;
-    for (let i = 0; i < next.length; i++) {
-      const b = next[i]!;
-      const a = prev[i]!;
-      if (a !== b) {
-        const base = off[i]! - min[i]!;
-        hi ^= hk[base + a]! ^ hk[base + b]!;
-        lo ^= lk[base + a]! ^ lk[base + b]!;
-      }
-    }
-    this.hi = hi >>> 0;
-    this.lo = lo >>> 0;
-  }
 }
