@@ -74,22 +74,11 @@ export class FingerprintSet {
   }
 
   addHash(hi: number, lo: number): number {
-    if ((this.count + 1) * 4 > (this.mask + 1) * 3 && !this.grow()) return ADD_FULL;
-    const keys = this.keys;
-    const mask = this.mask;
-    let i = (hi ^ Math.imul(lo, 0x9e3779b1)) & mask;
-    for (;;) {
-      const k = i << 1;
-      const klo = keys[k + 1]!;
-      if (klo === 0) {
-        keys[k] = hi;
-        keys[k + 1] = lo;
-        this.count++;
-        return ADD_NEW;
-      }
-      if (klo === lo && keys[k] === hi) return ADD_SEEN;
-      i = (i + 1) & mask;
-    }
+    if (this.needsRoom() && !this.grow()) return ADD_FULL;
+    const i = this.slotOf(hi, lo);
+    if (this.keys[(i << 1) + 1] !== 0) return ADD_SEEN;
+    this.fill(i, hi, lo);
+    return ADD_NEW;
   }
 
   /**
@@ -97,43 +86,45 @@ export class FingerprintSet {
    * or ADD_SEEN with the index stored earlier in `this.index`.
    */
   addIndexed(hi: number, lo: number, index: number): number {
-    if ((this.count + 1) * 4 > (this.mask + 1) * 3 && !this.grow()) return ADD_FULL;
-    const keys = this.keys;
+    if (this.needsRoom() && !this.grow()) return ADD_FULL;
+    const i = this.slotOf(hi, lo);
     const values = this.values!;
-    const mask = this.mask;
-    let i = (hi ^ Math.imul(lo, 0x9e3779b1)) & mask;
-    for (;;) {
-      const k = i << 1;
-      const klo = keys[k + 1]!;
-      if (klo === 0) {
-        keys[k] = hi;
-        keys[k + 1] = lo;
-        values[i] = index;
-        this.count++;
-        return ADD_NEW;
-      }
-      if (klo === lo && keys[k] === hi) {
-        this.index = values[i]!;
-        return ADD_SEEN;
-      }
-      i = (i + 1) & mask;
+    if (this.keys[(i << 1) + 1] !== 0) {
+      this.index = values[i]!;
+      return ADD_SEEN;
     }
+    this.fill(i, hi, lo);
+    values[i] = index;
+    return ADD_NEW;
   }
 
   has(s: Int32Array, len: number): boolean {
     this.hash(s, len);
+    return this.keys[(this.slotOf(this.hi, this.lo) << 1) + 1] !== 0;
+  }
+
+  /** Grow before the table passes three-quarters full. */
+  private needsRoom(): boolean {
+    return (this.count + 1) * 4 > (this.mask + 1) * 3;
+  }
+
+  /** The slot holding (hi, lo), or the empty slot where linear probing would put it. */
+  private slotOf(hi: number, lo: number): number {
     const keys = this.keys;
     const mask = this.mask;
-    const hi = this.hi;
-    const lo = this.lo;
     let i = (hi ^ Math.imul(lo, 0x9e3779b1)) & mask;
     for (;;) {
       const k = i << 1;
       const klo = keys[k + 1]!;
-      if (klo === 0) return false;
-      if (klo === lo && keys[k] === hi) return true;
+      if (klo === 0 || (klo === lo && keys[k] === hi)) return i;
       i = (i + 1) & mask;
     }
+  }
+
+  private fill(i: number, hi: number, lo: number): void {
+    this.keys[i << 1] = hi;
+    this.keys[(i << 1) + 1] = lo;
+    this.count++;
   }
 
   private grow(): boolean {
