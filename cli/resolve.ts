@@ -4,6 +4,7 @@ import { pathToFileURL } from 'node:url';
 import { instantiate, type ModelDefinition } from '../checker/model/define.ts';
 import type { Model } from '../checker/model/model.ts';
 import { ParamError, parseSettings } from '../checker/model/params.ts';
+import { runOptions } from '../checker/trace/render-common.ts';
 import { isModelDefinition, loadCatalog } from '../models/index.ts';
 import { UsageError } from './errors.ts';
 
@@ -91,17 +92,5 @@ export async function buildModel(a: ModelArgs): Promise<{ def: ModelDefinition; 
 
 /** The command line that rebuilds this model configuration (for replay lines). */
 export function configArgs(model: Model): string {
-  const c = model.config;
-  const params = Object.entries(c.params)
-    .map(([k, v]) => `${k}=${v}`)
-    .join(',');
-  return [
-    fileRefs.get(model) ?? model.name,
-    `--variant ${c.variant}`,
-    `--memory ${c.memory}`,
-    params ? `--set ${params}` : '',
-    c.bufferDepth !== 2 ? `--sb-depth ${c.bufferDepth}` : '',
-  ]
-    .filter(Boolean)
-    .join(' ');
+  return `${fileRefs.get(model) ?? model.name} ${runOptions(model.config)}`;
 }

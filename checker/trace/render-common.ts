@@ -1,4 +1,4 @@
-import type { Model } from '../model/model.ts';
+import type { Model, RunConfig } from '../model/model.ts';
 import type { Trace, TraceStep } from './trace.ts';
 
 /**
@@ -17,8 +17,7 @@ export interface RenderContext {
 }
 
 /** `--variant no-mb-vcpu --memory tso --set vcpus=2,...`: the options that rebuild the run. */
-export function runOptions(trace: Trace): string {
-  const c = trace.config;
+export function runOptions(c: RunConfig): string {
   const params = Object.entries(c.params)
     .map(([k, v]) => `${k}=${v}`)
     .join(',');
@@ -33,7 +32,7 @@ export function runOptions(trace: Trace): string {
 }
 
 export function checkCommand(trace: Trace, ctx: RenderContext): string {
-  return `kvmcheck check ${ctx.modelRef ?? trace.model} ${runOptions(trace)}`;
+  return `kvmcheck check ${ctx.modelRef ?? trace.model} ${runOptions(trace.config)}`;
 }
 
 /** One line: what the trace shows, e.g. `invariant noLostRequest violated: S1: ...`. */

@@ -82,7 +82,7 @@ export function renderDot(
   const out: string[] = [];
   out.push(`digraph "${esc(`${trace?.model ?? model.name}`)}" {`);
   out.push(
-    `  label="${esc(`${model.name} ${trace ? runOptions(trace) : `--variant ${model.config.variant} --memory ${model.config.memory}`}: ${states.length} states${trace ? `; ${verdictText(ctx)}` : ''}`)}";`,
+    `  label="${esc(`${model.name} ${trace ? runOptions(trace.config) : `--variant ${model.config.variant} --memory ${model.config.memory}`}: ${states.length} states${trace ? `; ${verdictText(ctx)}` : ''}`)}";`,
   );
   out.push('  labelloc=t; node [shape=box, fontname="monospace", fontsize=10]; edge [fontsize=9];');
   states.forEach((s, i) => {

@@ -80,7 +80,7 @@ export function traceItf(trace: Trace, ctx: RenderContext): Record<string, unkno
     '#meta': {
       format: 'ITF',
       'format-description': 'https://apalache-mc.org/docs/adr/015adr-trace.html',
-      source: `kvmcheck ${ctx.modelRef ?? trace.model} ${runOptions(trace)}`,
+      source: `kvmcheck ${ctx.modelRef ?? trace.model} ${runOptions(trace.config)}`,
       description: verdictText(ctx),
     },
     vars: [...vars.map((v) => v.name), 'pc', 'store_buffer', 'mbt::actionTaken'],

@@ -168,7 +168,7 @@ export function renderLitmus(trace: Trace, ctx: RenderContext): string {
   out.push('');
   out.push('(*');
   out.push(' * A counterexample exported by kvmcheck:');
-  out.push(` *   kvmcheck check ${ctx.modelRef ?? trace.model} ${runOptions(trace)}`);
+  out.push(` *   kvmcheck check ${ctx.modelRef ?? trace.model} ${runOptions(trace.config)}`);
   for (const line of wrapText(comment(verdictText(ctx)), 92, 2)) out.push(` *   ${line}`);
   out.push(" * Each Pn is one CPU's accesses to shared memory in the trace, in program order; the");
   out.push(' * exists clause is what its loads saw. Steps on CPU-local state (locals, IPIs, ghosts)');

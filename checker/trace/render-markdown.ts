@@ -26,7 +26,7 @@ export function renderMarkdown(trace: Trace, ctx: RenderContext): string {
   const cpus = actingProcesses(trace);
   const col = new Map(cpus.map((p, i) => [p.index, i]));
   const out: string[] = [];
-  out.push(`**${text(trace.model)}** ${code(runOptions(trace))}`);
+  out.push(`**${text(trace.model)}** ${code(runOptions(trace.config))}`);
   out.push('');
   out.push(`| # | ${cpus.map((p) => text(p.name)).join(' | ')} |`);
   out.push(`|--:|${cpus.map(() => '---').join('|')}|`);

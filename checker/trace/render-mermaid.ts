@@ -20,7 +20,7 @@ export function renderMermaid(trace: Trace, ctx: RenderContext): string {
   for (const p of cpus) out.push(`    participant ${id.get(p.index)} as ${esc(p.name)}`);
   out.push('    participant M as shared memory');
   const first = id.get(cpus[0]?.index ?? 0) ?? 'M';
-  out.push(`    Note over ${first},M: ${esc(`${trace.model} ${runOptions(trace)}`)}`);
+  out.push(`    Note over ${first},M: ${esc(`${trace.model} ${runOptions(trace.config)}`)}`);
   let inLoop = false;
   for (const v of stepViews(trace)) {
     if (trace.cycleStart === v.index) {
