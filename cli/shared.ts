@@ -45,6 +45,13 @@ export function clearProgress(): void {
   if (process.stderr.isTTY) process.stderr.write('\r\x1b[K');
 }
 
+/** The `<model>` positional of check, necessity and diff. */
+export const modelPositional = {
+  type: 'string',
+  demandOption: true,
+  describe: 'model name (see list) or path to a model file',
+} as const;
+
 export const modelOptions = {
   variant: { type: 'string', describe: 'model variant (see `kvmcheck list`); default: the first, fixed' },
   set: {

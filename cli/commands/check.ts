@@ -14,6 +14,7 @@ import {
   clearProgress,
   interruptible,
   modelOptions,
+  modelPositional,
   positiveInt,
   positiveNumber,
   progressPrinter,
@@ -103,11 +104,7 @@ export function register(y: Argv, done: (code: number) => void): Argv {
     'explore every interleaving of a model and check its properties',
     (y) =>
       y
-        .positional('model', {
-          type: 'string',
-          demandOption: true,
-          describe: 'model name (see list) or path to a model file',
-        })
+        .positional('model', modelPositional)
         .options(modelOptions)
         .options(randomOptions)
         .option('property', {

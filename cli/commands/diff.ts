@@ -6,7 +6,7 @@ import { UsageError } from '../errors.ts';
 import { formatOption, renderFormat } from '../format.ts';
 import { resultJson } from '../report.ts';
 import { buildModel } from '../resolve.ts';
-import { modelOptions } from '../shared.ts';
+import { modelOptions, modelPositional } from '../shared.ts';
 import { makeStyle } from '../style.ts';
 
 interface DiffArgs {
@@ -144,11 +144,7 @@ export function register(y: Argv, done: (code: number) => void): Argv {
     'what a change does: compare two variants (or two model files) property by property',
     (y) =>
       y
-        .positional('model', {
-          type: 'string',
-          demandOption: true,
-          describe: 'model name (see list) or path to a model file',
-        })
+        .positional('model', modelPositional)
         .positional('other', {
           type: 'string',
           describe: 'a second model file to compare with (then --to is its variant)',

@@ -13,7 +13,7 @@ import { UsageError } from '../errors.ts';
 import { formatOption, renderFormat } from '../format.ts';
 import { header, statsLine } from '../report.ts';
 import { findModel } from '../resolve.ts';
-import { clearProgress, modelOptions, positiveInt } from '../shared.ts';
+import { clearProgress, modelOptions, modelPositional, positiveInt } from '../shared.ts';
 import { makeStyle } from '../style.ts';
 
 interface NecessityArgs {
@@ -192,11 +192,7 @@ export function register(y: Argv, done: (code: number) => void): Argv {
     'is each barrier needed? weaken every fence, atomic RMW and lock of a variant in turn and re-check',
     (y) =>
       y
-        .positional('model', {
-          type: 'string',
-          demandOption: true,
-          describe: 'model name (see list) or path to a model file',
-        })
+        .positional('model', modelPositional)
         .options(modelOptions)
         .option('pairs', {
           type: 'boolean',
