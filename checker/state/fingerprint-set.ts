@@ -1,7 +1,8 @@
 /**
  * The visited set: 64-bit fingerprints of states in an open-addressing table of Uint32 pairs.
- * Grows by doubling at three-quarters load; refuses to grow past its byte cap (the search then ends
- * `incomplete` instead of running the process out of memory).
+ * Grows at three-quarters load, alternately by 3/2 and 4/3 (capacities 2^k and 3*2^(k-1)), so a
+ * table is on average fuller than with doubling; refuses to grow past its byte cap (the search
+ * then ends `incomplete` instead of running the process out of memory).
  */
 
 export const ADD_NEW = 1;
@@ -10,7 +11,10 @@ export const ADD_FULL = -1;
 
 export class FingerprintSet {
   private keys: Uint32Array;
-  private mask: number;
+  private cap: number;
+  /** home() of a fingerprint: ((h >>> sh) * mul) >>> 2, a value below cap (see setCapacity). */
+  private sh = 0;
+  private mul = 1;
   private count = 0;
   private readonly maxBytes: number;
   /** With `indexed`: the state index stored beside each fingerprint (the liveness search's graph). */
@@ -25,7 +29,8 @@ export class FingerprintSet {
     const cap = 1 << initialLog2;
     this.keys = new Uint32Array(cap * 2);
     this.values = indexed ? new Int32Array(cap) : null;
-    this.mask = cap - 1;
+    this.cap = cap;
+    this.setCapacity(cap);
     this.maxBytes = maxBytes;
   }
 
@@ -105,19 +110,19 @@ export class FingerprintSet {
 
   /** Grow before the table passes three-quarters full. */
   private needsRoom(): boolean {
-    return (this.count + 1) * 4 > (this.mask + 1) * 3;
+    return (this.count + 1) * 4 > this.cap * 3;
   }
 
   /** The slot holding (hi, lo), or the empty slot where linear probing would put it. */
   private slotOf(hi: number, lo: number): number {
     const keys = this.keys;
-    const mask = this.mask;
-    let i = (hi ^ Math.imul(lo, 0x9e3779b1)) & mask;
+    const cap = this.cap;
+    let i = (((mix(hi, lo) >>> this.sh) * this.mul) >>> 2) | 0;
     for (;;) {
       const k = i << 1;
       const klo = keys[k + 1]!;
       if (klo === 0 || (klo === lo && keys[k] === hi)) return i;
-      i = (i + 1) & mask;
+      i = i + 1 === cap ? 0 : i + 1;
     }
   }
 
@@ -127,9 +132,20 @@ export class FingerprintSet {
     this.count++;
   }
 
+  /**
+   * Home slots for `cap` = 2^k (the top k bits of the mix) or 3 * 2^(k-1) (three quarters of its
+   * top k+1 bits): a multiply-shift in place of a mask, since cap need not be a power of two.
+   */
+  private setCapacity(cap: number): void {
+    const pow2 = (cap & (cap - 1)) === 0;
+    const k = Math.round(Math.log2(pow2 ? cap : (cap * 2) / 3));
+    this.sh = pow2 ? 30 - k : 31 - k;
+    this.mul = pow2 ? 1 : 3;
+  }
+
   private grow(): boolean {
     const oldKeys = this.keys;
-    const cap = (this.mask + 1) * 2;
+    const cap = (this.cap & (this.cap - 1)) === 0 ? (this.cap * 3) / 2 : (this.cap * 4) / 3;
     const oldValues = this.values;
     if (cap * (oldValues ? 12 : 8) > this.maxBytes) return false;
     let keys: Uint32Array;
@@ -140,22 +156,27 @@ export class FingerprintSet {
     } catch {
       return false;
     }
-    const mask = cap - 1;
+    this.setCapacity(cap);
     for (let k = 0; k < oldKeys.length; k += 2) {
       const lo = oldKeys[k + 1]!;
       if (lo === 0) continue;
       const hi = oldKeys[k]!;
-      let i = (hi ^ Math.imul(lo, 0x9e3779b1)) & mask;
-      while (keys[(i << 1) + 1] !== 0) i = (i + 1) & mask;
+      let i = (((mix(hi, lo) >>> this.sh) * this.mul) >>> 2) | 0;
+      while (keys[(i << 1) + 1] !== 0) i = i + 1 === cap ? 0 : i + 1;
       keys[i << 1] = hi;
       keys[(i << 1) + 1] = lo;
       if (values) values[i] = oldValues![k >> 1]!;
     }
     this.keys = keys;
     this.values = values;
-    this.mask = mask;
+    this.cap = cap;
     return true;
   }
+}
+
+/** 32 well-mixed bits of a fingerprint, for its home slot. */
+function mix(hi: number, lo: number): number {
+  return (hi ^ Math.imul(lo, 0x9e3779b1)) >>> 0;
 }
 
 /**

@@ -15,17 +15,20 @@ function layout(domains: [number, number][]) {
 describe('Frontier', () => {
   it.each([
     [
-      'packed to bytes',
+      'bit-packed',
       [
         [-3, 200],
         [0, 1],
         [5, 9],
+        [0, 1000],
+        [-2, 2],
+        [0, 2 ** 24 - 1],
       ] as [number, number][],
     ],
     [
-      'as Int32s (a domain wider than a byte)',
+      'as Int32s (a domain wider than 24 bits)',
       [
-        [0, 1000],
+        [0, 2 ** 25],
         [-2, 2],
         [0, 1],
       ] as [number, number][],
@@ -64,10 +67,27 @@ describe('Frontier', () => {
     );
   });
 
-  it('keeps a byte per slot where every domain fits in one', () => {
-    const packed = new Frontier(layout([[0, 255]]), 64);
-    const wide = new Frontier(layout([[0, 256]]), 64);
-    expect(wide.byteLength - packed.byteLength).toBe(64 * 3);
+  it('packs slots into 32-bit words by the bits their domains need, none straddling two words', () => {
+    const header = 64 * 12;
+    // 32 booleans: one word; a 33rd starts another
+    expect(new Frontier(layout(Array.from({ length: 32 }, () => [0, 1])), 64).byteLength).toBe(
+      header + 64 * 4,
+    );
+    expect(new Frontier(layout(Array.from({ length: 33 }, () => [0, 1])), 64).byteLength).toBe(
+      header + 64 * 8,
+    );
+    // 20 bits then 13 bits: two words
+    expect(
+      new Frontier(
+        layout([
+          [0, 2 ** 20 - 1],
+          [0, 2 ** 13 - 1],
+        ]),
+        64,
+      ).byteLength,
+    ).toBe(header + 64 * 8);
+    // past 24 bits, whole Int32s
+    expect(new Frontier(layout([[0, 2 ** 24]]), 64).byteLength).toBe(header + 64 * 4);
   });
 });
 
