@@ -22,6 +22,11 @@ interface ClassPlan {
 
 export class SymmetryReducer {
   private readonly order: Int32Array;
+  /** For a slot holding the address of buffer entry e: the buffer's count slot (else -1), and e. */
+  private readonly addressCount: Int32Array;
+  private readonly addressEntry: Int32Array;
+  /** Per member of the class being canonicalized: where the state first names it. */
+  private readonly firstRef: Int32Array;
   /** For each slot inside some member block: the member (-1 if none) and its offset in the block. */
   private readonly slotMember: Int32Array;
   private readonly slotOffset: Int32Array;
@@ -39,6 +44,7 @@ export class SymmetryReducer {
   ) {
     const maxK = Math.max(...plans.map((p) => p.k));
     this.order = new Int32Array(maxK);
+    this.firstRef = new Int32Array(maxK);
     this.invs = plans.map((p) => new Int32Array(p.k));
     this.slotMember = new Int32Array(size).fill(-1);
     this.slotOffset = new Int32Array(size);
@@ -53,6 +59,13 @@ export class SymmetryReducer {
       });
     });
     this.buffers = buffers;
+    this.addressCount = new Int32Array(size).fill(-1);
+    this.addressEntry = new Int32Array(size);
+    for (const b of buffers)
+      b.addrs.forEach((a, e) => {
+        this.addressCount[a] = b.count;
+        this.addressEntry[a] = e;
+      });
     this.changed = new Int32Array(size * 2 + 16);
   }
 
@@ -133,11 +146,32 @@ export class SymmetryReducer {
       const { blocks, k } = plan;
       const order = this.order;
       for (let m = 0; m < k; m++) order[m] = m;
-      // insertion sort of members by their blocks (k is small); stable, so ties keep their order
+      // Members whose blocks are equal are told apart by where the rest of the state first names
+      // them (a variable holding a member number, a buffered store to a member's slot): the
+      // member named first goes first, so symmetric states agree on the renaming. Members named
+      // nowhere are interchangeable, and their order does not matter.
+      const firstRef = this.firstRef;
+      firstRef.fill(0x7fffffff, 0, k);
+      const valued = plan.valued;
+      for (let i = 0; i < valued.length; i++) {
+        const v = s[valued[i]!]!;
+        if (v >= 0 && v < k && firstRef[v] === 0x7fffffff) firstRef[v] = i;
+      }
+      let site = valued.length;
+      for (let b = 0; b < this.buffers.length; b++) {
+        const { count, addrs } = this.buffers[b]!;
+        const n = s[count]!;
+        for (let e = 0; e < n; e++, site++) {
+          const a = s[addrs[e]!]!;
+          const m = this.slotMember[a]!;
+          if (m >= 0 && this.slotClass[a] === ci && firstRef[m] === 0x7fffffff) firstRef[m] = site;
+        }
+      }
+      // insertion sort of members by their blocks (k is small), then by first reference
       for (let i = 1; i < k; i++) {
         const m = order[i]!;
         let j = i - 1;
-        while (j >= 0 && compareBlocks(s, blocks[order[j]!]!, blocks[m]!) > 0) {
+        while (j >= 0 && this.compareMembers(s, ci, order[j]!, m) > 0) {
           order[j + 1] = order[j]!;
           j--;
         }
@@ -157,7 +191,6 @@ export class SymmetryReducer {
         }
       }
       if (!moved) continue;
-      const valued = plan.valued;
       for (let i = 0; i < valued.length; i++) {
         const v = out[valued[i]!]!;
         if (v >= 0 && v < k) {
@@ -189,12 +222,33 @@ export class SymmetryReducer {
   }
 
   private anyMoved = false;
-}
 
-function compareBlocks(s: Int32Array, a: Int32Array, b: Int32Array): number {
-  for (let q = 0; q < a.length; q++) {
-    const d = s[a[q]!]! - s[b[q]!]!;
-    if (d !== 0) return d;
+  /**
+   * Orders members a and b of class ci by their blocks, a buffered store's address read relative
+   * to the member (its own slot q, another member's slot q, or a slot outside the class), then by
+   * where the state first names them.
+   */
+  private compareMembers(s: Int32Array, ci: number, a: number, b: number): number {
+    const plan = this.plans[ci]!;
+    const ba = plan.blocks[a]!;
+    const bb = plan.blocks[b]!;
+    for (let q = 0; q < ba.length; q++) {
+      let va = s[ba[q]!]!;
+      let vb = s[bb[q]!]!;
+      // an entry in use holds an address; unused entries hold 0, which is no address
+      const ca = this.addressCount[ba[q]!]!;
+      if (ca >= 0 && this.addressEntry[ba[q]!]! < s[ca]!) va = this.relative(va, ci, a);
+      const cb = this.addressCount[bb[q]!]!;
+      if (cb >= 0 && this.addressEntry[bb[q]!]! < s[cb]!) vb = this.relative(vb, ci, b);
+      if (va !== vb) return va - vb;
+    }
+    return this.firstRef[a]! - this.firstRef[b]!;
   }
-  return 0;
+
+  /** A slot address as seen from member m: its own slot q is -1-q, another member's -65537-q. */
+  private relative(addr: number, ci: number, m: number): number {
+    const owner = this.slotMember[addr]!;
+    if (owner < 0 || this.slotClass[addr] !== ci) return addr;
+    return owner === m ? -1 - this.slotOffset[addr]! : -65537 - this.slotOffset[addr]!;
+  }
 }
