@@ -7,7 +7,13 @@ export type { SearchOptions } from './explore/options.ts';
 export * as kernel from './kernel/index.ts';
 export type { Context } from './memory/context.ts';
 export { type Effect, type Guard, ModelBuilder, type Predicate, ProcessBuilder } from './model/builder.ts';
-export { defineModel, type InstanceOptions, instantiate, type ModelDefinition } from './model/define.ts';
+export {
+  defineModel,
+  type InstanceOptions,
+  instantiate,
+  type ModelDefinition,
+  registerModelModule,
+} from './model/define.ts';
 export {
   type ExtendOptions,
   extendModel,
@@ -22,6 +28,7 @@ export type {
   LivenessKind,
   LivenessProperty,
   Model,
+  ModelSource,
   ProcessInfo,
   Property,
   RunConfig,

@@ -1,7 +1,7 @@
 import { existsSync, statSync } from 'node:fs';
 import { resolve as resolvePath } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { instantiate, type ModelDefinition } from '../checker/model/define.ts';
+import { instantiate, type ModelDefinition, registerModelModule } from '../checker/model/define.ts';
 import type { Model } from '../checker/model/model.ts';
 import { ParamError, parseSettings } from '../checker/model/params.ts';
 import { runOptions } from '../checker/trace/render-common.ts';
@@ -30,8 +30,9 @@ export async function loadModelFile(name: string): Promise<ModelDefinition> {
   if (!existsSync(path)) throw new UsageError(`model file '${name}' does not exist`);
   if (!statSync(path).isFile()) throw new UsageError(`model file '${name}' is not a file`);
   let mod: Record<string, unknown>;
+  const url = pathToFileURL(path).href;
   try {
-    mod = (await import(pathToFileURL(path).href)) as Record<string, unknown>;
+    mod = (await import(url)) as Record<string, unknown>;
   } catch (e) {
     const msg = (e as Error).message.split('\n')[0]!;
     const hint = /Cannot find (package|module) 'kvmcheck/.test(msg)
@@ -43,10 +44,14 @@ export async function loadModelFile(name: string): Promise<ModelDefinition> {
   }
   // a CommonJS file's exports arrive as `default`
   const dflt = mod.default as Record<string, unknown> | undefined;
-  if (isModelDefinition(dflt)) return dflt;
-  if (dflt && isModelDefinition(dflt.default)) return dflt.default;
+  const found = (def: ModelDefinition) => {
+    registerModelModule(def, url);
+    return def;
+  };
+  if (isModelDefinition(dflt)) return found(dflt);
+  if (dflt && isModelDefinition(dflt.default)) return found(dflt.default);
   const named = Object.entries(mod).filter(([, v]) => isModelDefinition(v));
-  if (named.length === 1) return named[0]![1] as ModelDefinition;
+  if (named.length === 1) return found(named[0]![1] as ModelDefinition);
   if (named.length > 1)
     throw new UsageError(
       `model file '${name}' exports several models (${named.map(([k]) => k).join(', ')}); make the one to check its default export`,

@@ -1,7 +1,7 @@
 import { readdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import type { ModelDefinition } from '../checker/model/define.ts';
+import { type ModelDefinition, registerModelModule } from '../checker/model/define.ts';
 
 /**
  * The shipped models: every `models/*.ts` module (this index and `_`-prefixed helpers aside)
@@ -32,10 +32,12 @@ export function loadCatalog(): Promise<Map<string, ModelDefinition>> {
       .sort();
     const out = new Map<string, ModelDefinition>();
     for (const f of files) {
-      const mod = (await import(pathToFileURL(join(here, f)).href)) as { default?: unknown };
+      const url = pathToFileURL(join(here, f)).href;
+      const mod = (await import(url)) as { default?: unknown };
       if (!isModelDefinition(mod.default)) continue;
       if (out.has(mod.default.name)) throw new Error(`two model modules define '${mod.default.name}'`);
       out.set(mod.default.name, mod.default);
+      registerModelModule(mod.default, url);
     }
     return out;
   })();

@@ -31,6 +31,19 @@ export interface SearchOptions {
    * processes the model declares symmetric (vCPUs); traces come back in real process numbers.
    */
   readonly symmetry?: 'on' | 'off';
+  /**
+   * 'on': partial-order reduction (checker/explore/por.ts): from each state expand only an ample
+   * set of transitions that provably commute with everything the other processes can still do.
+   */
+  readonly por?: 'on' | 'off';
+  /** States explored in full before the partial-order reduction starts (default 10,000; tests lower it). */
+  readonly porWarmupStates?: number;
+  /**
+   * Worker threads of the exhaustive safety search (checker/explore/parallel.ts); 1 = this thread.
+   * 'auto': this thread first, then one worker per core if the search outgrows
+   * AUTO_WORKERS_AFTER states (starting workers costs about a second, more than most runs take).
+   */
+  readonly workers?: number | 'auto';
 }
 
 export interface Progress {
@@ -43,3 +56,6 @@ export interface Progress {
 }
 
 export const DEFAULT_MEMORY_CAP = 8 * 1024 ** 3;
+
+/** States a `workers: 'auto'` search explores in one thread before it starts the workers. */
+export const AUTO_WORKERS_AFTER = 300_000;

@@ -18,6 +18,30 @@ export interface MemoryAction {
   /** Cheap test, run before the state is copied: is the action possible at all? */
   readonly guard?: (c: Context) => boolean;
   readonly effect: (c: Context) => void;
+  /**
+   * Every slot the action may read (its guard: `guard`) and write from any state, declared by the
+   * memory model that knows them; the partial-order reduction uses it instead of enumerating
+   * (a drain may store to any address its buffer holds, too many paths to enumerate).
+   */
+  readonly footprint?: DeclaredFootprint;
+}
+
+export interface DeclaredFootprint {
+  readonly guard: readonly number[];
+  readonly reads: readonly number[];
+  readonly writes: readonly number[];
+}
+
+/**
+ * The footprint of a store-buffer drain of process `p` under tso or pso: it reads and writes
+ * `p`'s own buffer slots and writes one shared variable, any of them. Call once every slot is
+ * declared.
+ */
+export function drainFootprint(lb: LayoutBuilder, p: number): DeclaredFootprint {
+  const slots = lb.build().slots;
+  const own = slots.filter((s) => s.kind === 'memory' && s.owner === p).map((s) => s.index);
+  const shared = slots.filter((s) => s.kind === 'shared').map((s) => s.index);
+  return { guard: own, reads: own, writes: [...own, ...shared] };
 }
 
 export interface MemoryInstance {

@@ -1,6 +1,6 @@
 import type { Layout, LayoutBuilder } from '../state/layout.ts';
 import { Fence, type FenceKind } from './context.ts';
-import type { MemoryInstance, MemoryModel, MemoryOptions } from './memory-model.ts';
+import { drainFootprint, type MemoryInstance, type MemoryModel, type MemoryOptions } from './memory-model.ts';
 import {
   BufferedContext,
   type BufferSlots,
@@ -61,7 +61,7 @@ export const pso: MemoryModel = {
     const buffers: BufferSlots = declareStoreBuffers(lb, processes, options.bufferDepth);
     return {
       createContext: (layout: Layout) => new PsoContext(layout, buffers),
-      actions: () => drainActions(options.bufferDepth),
+      actions: (p) => drainActions(options.bufferDepth, drainFootprint(lb, p)),
       pending: (s, p) => pendingStores(s, buffers, p),
       holdsAddresses: true,
       addressSlots: (p) => bufferAddressSlots(buffers, p),

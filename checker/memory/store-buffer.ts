@@ -1,6 +1,6 @@
 import { intDomain, type Layout, type LayoutBuilder } from '../state/layout.ts';
 import { Context } from './context.ts';
-import type { MemoryAction } from './memory-model.ts';
+import type { DeclaredFootprint, MemoryAction } from './memory-model.ts';
 
 /**
  * A per-CPU store buffer whose entries may leave out of order (SPARC PSO, and the write side of
@@ -77,12 +77,13 @@ export function bufferAddressSlots(b: BufferSlots, p: number): { count: number; 
 }
 
 /** One drain action per buffer position: the store there becomes visible when it may. */
-export function drainActions(depth: number): MemoryAction[] {
+export function drainActions(depth: number, footprint?: DeclaredFootprint): MemoryAction[] {
   return Array.from({ length: depth }, (_, k) => ({
     name: `(store buffer: buffered store #${k + 1} becomes visible to all CPUs)`,
     label: 'drain',
     guard: (c) => (c as BufferedContext).mayDrain(k),
     effect: (c) => (c as BufferedContext).drain(k),
+    ...(footprint ? { footprint } : {}),
   }));
 }
 

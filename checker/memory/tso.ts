@@ -1,6 +1,6 @@
 import { intDomain, type Layout, type LayoutBuilder } from '../state/layout.ts';
 import { Context, Fence, type FenceKind } from './context.ts';
-import type { MemoryInstance, MemoryModel, MemoryOptions } from './memory-model.ts';
+import { drainFootprint, type MemoryInstance, type MemoryModel, type MemoryOptions } from './memory-model.ts';
 
 /**
  * x86-TSO: each CPU has a FIFO store buffer. A store enters the buffer; a load first forwards
@@ -138,12 +138,13 @@ export const tso: MemoryModel = {
     const counts = declareBuffers(lb, processes, options.bufferDepth);
     return {
       createContext: (layout: Layout) => new TsoContext(layout, counts, options.bufferDepth),
-      actions: () => [
+      actions: (p) => [
         {
           name: '(store buffer drains: oldest store becomes visible)',
           label: 'drain',
           guard: (c) => (c as TsoContext).hasBuffered(),
           effect: (c) => (c as TsoContext).drain(),
+          footprint: drainFootprint(lb, p),
         },
       ],
       pending: (s, p) => bufferedStores(s, counts[p]!),

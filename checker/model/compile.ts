@@ -1,7 +1,8 @@
 import type { Context } from '../memory/context.ts';
-import type { MemoryInstance } from '../memory/memory-model.ts';
+import type { DeclaredFootprint, MemoryInstance } from '../memory/memory-model.ts';
 import { BOOL, enumDomain, intDomain, type Layout } from '../state/layout.ts';
 import type { Effect, Guard, ModelBuilder } from './builder.ts';
+import { type Footprint, footprintOf } from './footprint.ts';
 import type {
   ActionInfo,
   LivenessProperty,
@@ -19,6 +20,8 @@ interface Action extends ActionInfo {
   readonly pcSlot: number;
   readonly next: number;
   readonly labelCount: number;
+  /** A footprint the memory model declares for its own action (see MemoryAction.footprint). */
+  readonly declared?: DeclaredFootprint;
 }
 
 export class ModelDefinitionError extends Error {}
@@ -204,6 +207,7 @@ class CompiledModel implements Model {
           pcSlot: -1,
           next: -1,
           labelCount: p.labels.length,
+          ...(m.footprint ? { declared: m.footprint } : {}),
         };
         this.actions.push(a);
         this.anytime[p.index]!.push(a);
@@ -263,8 +267,15 @@ class CompiledModel implements Model {
 
   /** Runs `a` from `s` into `out`; true when it is enabled (the transition is in this.t). */
   private run(a: Action, s: Int32Array, out: Int32Array): boolean {
+    if (!this.enabledAt(a, s)) return false;
+    out.set(s);
+    this.context.s = out;
+    return this.apply(a);
+  }
+
+  /** Begins `a` in `s` and evaluates its guard: false when it is disabled there. */
+  private enabledAt(a: Action, s: Int32Array): boolean {
     const c = this.context;
-    const t = this.t;
     c.begin(s, a.process);
     c.variant = a.variant ?? 0;
     // a CPU with a deferred store pending does nothing else until it is done
@@ -284,8 +295,14 @@ class CompiledModel implements Model {
       }
       if (!ok || c.blocked) return false;
     }
-    out.set(s);
-    c.s = out;
+    return true;
+  }
+
+  /** Runs the effect of the enabled action `a` on the context's state; false if it blocked. */
+  private apply(a: Action): boolean {
+    const c = this.context;
+    const t = this.t;
+    const out = c.s;
     let r: number | undefined | void;
     try {
       r = a.effect(c);
@@ -312,6 +329,45 @@ class CompiledModel implements Model {
     t.failed = c.failed;
     t.error = c.error;
     return true;
+  }
+
+  actionsAt(p: number, label: number): readonly number[] {
+    return [...(this.at[p]?.[label] ?? []), ...(this.anytime[p] ?? [])].map((a) => a.id);
+  }
+
+  footprint(action: number, budget: number): Footprint | null {
+    const a = this.actions[action]!;
+    if (a.declared !== undefined) {
+      const sorted = (xs: readonly number[]) => Int32Array.from(new Set(xs)).sort();
+      return {
+        reads: sorted([...a.declared.guard, ...a.declared.reads]),
+        writes: sorted(a.declared.writes),
+        early: sorted(a.declared.guard),
+        mayFail: false,
+        paths: 0,
+        enabling: [],
+      };
+    }
+    const fixed = new Map<number, number>();
+    // a program step runs only at its label
+    if (a.pcSlot >= 0) fixed.set(a.pcSlot, this.processes[a.process]!.labels.indexOf(a.label));
+    return footprintOf(
+      this.layout,
+      (probe) => {
+        // a model error (a guard that throws, a write outside a domain) on some state the layout
+        // admits says little: most such states are unreachable. Only assertions count as failing.
+        this.t.error = null;
+        const on = this.enabledAt(a, probe.s);
+        probe.mark();
+        if (!on || this.t.error !== null) return;
+        this.context.s = probe.s;
+        if (!this.apply(a)) return;
+        probe.enabled();
+        if (this.t.failed !== null) probe.fail();
+      },
+      budget,
+      fixed,
+    );
   }
 
   private fail(a: Action, message: string): boolean {

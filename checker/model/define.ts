@@ -1,7 +1,7 @@
 import { MEMORY_MODELS } from '../memory/index.ts';
 import { ModelBuilder } from './builder.ts';
 import { compile } from './compile.ts';
-import type { Model } from './model.ts';
+import type { Model, ModelSource } from './model.ts';
 import { ParamError, type ParamSpec, type Params, resolveParams } from './params.ts';
 
 /** A model module's default export: what `kvmcheck list` shows and `instantiate` builds. */
@@ -40,6 +40,18 @@ export interface InstanceOptions {
 
 export const DEFAULT_BUFFER_DEPTH = 2;
 
+/** The module each definition was loaded from, so worker threads can rebuild its models. */
+const definitionModules = new WeakMap<ModelDefinition, string>();
+
+/**
+ * Records that `def` is exported by the module at `moduleUrl` (a file: URL): models instantiated
+ * from it then carry a `source` that worker threads rebuild them from (`explore`'s `workers`).
+ * The catalog of shipped models and the CLI's model files register theirs.
+ */
+export function registerModelModule(def: ModelDefinition, moduleUrl: string): void {
+  definitionModules.set(def, moduleUrl);
+}
+
 /** Builds the Model for one run; throws ParamError (bad input) before anything is explored. */
 export function instantiate(def: ModelDefinition, options: InstanceOptions = {}): Model {
   const variant = options.variant ?? Object.keys(def.variants)[0]!;
@@ -62,11 +74,23 @@ export function instantiate(def: ModelDefinition, options: InstanceOptions = {})
   const params = resolveParams(def.params, { ...def.variantParams?.[variant], ...options.params }, def.name);
   const b = new ModelBuilder();
   def.build(b, { params, variant });
-  return compile(
+  const model = compile(
     def.name,
     b,
     { variant, params, memory: memoryName, bufferDepth },
     (procs) => memory.extend(b.layout, procs, { bufferDepth }),
     options.splitStores === true,
   );
+  const module = definitionModules.get(def);
+  if (module === undefined) return model;
+  const source: ModelSource = {
+    module,
+    name: def.name,
+    variant,
+    params,
+    memory: memoryName,
+    bufferDepth,
+    splitStores: options.splitStores === true,
+  };
+  return Object.assign(model, { source });
 }

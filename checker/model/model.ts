@@ -1,5 +1,6 @@
 import type { Context } from '../memory/context.ts';
 import type { Layout } from '../state/layout.ts';
+import type { Footprint } from './footprint.ts';
 import type { Params } from './params.ts';
 
 /**
@@ -89,9 +90,25 @@ export interface RunConfig {
   readonly bufferDepth: number;
 }
 
+/**
+ * How to build a model again in another thread: the module exporting its definition (by name)
+ * and the instance options. Set by `instantiate` when the definition's module was registered.
+ */
+export interface ModelSource {
+  readonly module: string;
+  readonly name: string;
+  readonly variant: string;
+  readonly params: Params;
+  readonly memory: string;
+  readonly bufferDepth: number;
+  readonly splitStores: boolean;
+}
+
 export interface Model {
   readonly name: string;
   readonly config: RunConfig;
+  /** Where the model comes from, for worker threads (absent: only this thread can build it). */
+  readonly source?: ModelSource;
   readonly layout: Layout;
   readonly processes: readonly ProcessInfo[];
   readonly actions: readonly ActionInfo[];
@@ -110,6 +127,13 @@ export interface Model {
   addressSlots(p: number): { count: number; addrs: readonly number[] } | null | undefined;
   /** The deferred-store slots of process `p` (splitStores), laid out like a one-entry buffer. */
   deferredSlots?(p: number): { count: number; addrs: readonly number[] } | null;
+  /**
+   * Every slot `action` may read or write from any state (checker/model/footprint.ts), or null
+   * when that takes more than `budget` paths; absent: unknown (no partial-order reduction).
+   */
+  footprint?(action: number, budget: number): Footprint | null;
+  /** The actions process `p` may take when its pc holds `label`: the steps there, then its interrupts and memory actions. */
+  actionsAt?(p: number, label: number): readonly number[];
   /** The context steps run in; exposed for tests of the memory models. */
   readonly context: Context;
 }

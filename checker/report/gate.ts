@@ -1,5 +1,6 @@
 import { explore } from '../explore/bfs.ts';
 import { parseFairness } from '../explore/fairness.ts';
+import type { SearchOptions } from '../explore/options.ts';
 import { instantiate, type ModelDefinition } from '../model/define.ts';
 import type { Result } from './result.ts';
 import type { Scenario } from './scenario.ts';
@@ -42,6 +43,8 @@ export async function runScenario(
   s: Scenario,
   catalog: ReadonlyMap<string, ModelDefinition>,
   signal?: AbortSignal,
+  /** Options replacing the scenario's (e.g. reductions, for tests that they keep verdicts). */
+  override: Pick<SearchOptions, 'symmetry' | 'por'> = {},
 ): Promise<GateOutcome> {
   const t0 = performance.now();
   const def = catalog.get(s.model);
@@ -63,6 +66,7 @@ export async function runScenario(
       fairness: s.fairness !== undefined ? parseFairness(s.fairness) : undefined,
       symmetry: s.symmetry,
       signal,
+      ...override,
     });
     const mismatch = compareToExpectation(s, r);
     return {

@@ -35,6 +35,8 @@ export interface CheckArgs extends RandomArgs {
   memoryCap?: number;
   deadlock: 'report' | 'off';
   symmetry: 'on' | 'off';
+  por: 'on' | 'off';
+  workers?: number;
   fairness?: string;
   json: boolean;
   format: string;
@@ -56,6 +58,8 @@ export async function cmdCheck(a: CheckArgs): Promise<number> {
         a.memoryCap !== undefined ? positiveInt('memory-cap', a.memoryCap)! * 2 ** 20 : DEFAULT_MEMORY_CAP,
       deadlock: a.deadlock,
       symmetry: a.symmetry,
+      por: a.por,
+      workers: a.workers === undefined ? 'auto' : positiveInt('workers', a.workers)!,
       properties: a.property,
       fairness:
         a.fairness !== undefined
@@ -137,6 +141,19 @@ export function register(y: Argv, done: (code: number) => void): Argv {
           default: 'on' as const,
           describe:
             'explore one state per permutation of symmetric processes (vCPUs), where the model declares them',
+        })
+        .option('por', {
+          choices: ['on', 'off'] as const,
+          default: 'off' as const,
+          describe:
+            'partial-order reduction: from each state expand only the steps of one CPU that commute with everything the others can do (safety properties)',
+        })
+        .option('workers', {
+          type: 'number',
+          describe:
+            'worker threads for the exhaustive search (level-synchronous BFS, traces still shortest); ' +
+            'default: one thread, then one per core once the search passes 300,000 states; ' +
+            'safety properties only: liveness and --por on run in one thread',
         })
         .option('deadlock', {
           choices: ['report', 'off'] as const,
