@@ -8,12 +8,13 @@ import { OrderedLinks } from '../state/ordered-links.ts';
 import { SymmetryReducer } from '../state/symmetry.ts';
 import { Zobrist } from '../state/zobrist.ts';
 import { buildTrace, buildTraceSymmetric, ReplayDivergence, type Trace } from '../trace/trace.ts';
-import { checkedProperties, type Found, foundResult } from './found.ts';
+import { checkedProperties, type Found, foundResult, invariantFound, unwitnessedResult } from './found.ts';
 import { exploreLiveness } from './liveness.ts';
 import { AUTO_WORKERS_AFTER, DEFAULT_MEMORY_CAP, type SearchOptions } from './options.ts';
 import { Pacer } from './pacer.ts';
 import { exploreWithWorkers, parallelUnsupported } from './parallel.ts';
 import { AmpleSets } from './por.ts';
+import { SafetyCheck } from './safety-check.ts';
 import { describeWaits, waitsFor } from './waits-for.ts';
 
 /**
@@ -127,12 +128,11 @@ export async function explore(model: Model, options: SearchOptions = {}): Promis
     let stopReason: IncompleteReason | null = null;
     let stopDetail = '';
     let depthBounded = false;
-    const witnessed = new Uint8Array(reachables.length);
+    const safety = new SafetyCheck(invariants, reachables);
     // coverage: how often each action fired, and which slots ever left their initial value (a
     // slot that changes somewhere changes on some BFS tree edge, so new states suffice)
     const fired = new Uint32Array(model.actions.length);
     const changed = new Uint8Array(len);
-    let unwitnessed = reachables.length;
     const cur = new Int32Array(len);
     const out = new Int32Array(len);
     let curIdx = 0;
@@ -141,29 +141,10 @@ export async function explore(model: Model, options: SearchOptions = {}): Promis
     const structureBytes = () => visited.bytes + links.byteLength + queue.byteLength;
 
     const checkState = (s: Int32Array, idx: number): boolean => {
-      for (let i = 0; i < invariants.length; i++) {
-        const inv = invariants[i]!;
-        if (!inv.check(s)) {
-          found = {
-            property: inv.name,
-            kind: 'invariant',
-            description: inv.description,
-            state: idx,
-            action: -1,
-            error: null,
-          };
-          return false;
-        }
-      }
-      if (unwitnessed > 0) {
-        for (let i = 0; i < reachables.length; i++) {
-          if (witnessed[i] === 0 && reachables[i]!.check(s)) {
-            witnessed[i] = 1;
-            unwitnessed--;
-          }
-        }
-      }
-      return true;
+      const bad = safety.check(s);
+      if (bad < 0) return true;
+      found = invariantFound(invariants[bad]!, idx);
+      return false;
     };
 
     /** Records a newly reached state; false when the search must stop. */
@@ -413,22 +394,8 @@ export async function explore(model: Model, options: SearchOptions = {}): Promis
         detail: `states at --max-depth ${maxDepth} were not expanded`,
       };
     }
-    for (let i = 0; i < reachables.length; i++) {
-      if (witnessed[i] === 0) {
-        const r = reachables[i]!;
-        return {
-          ...common,
-          ...coverage(),
-          verdict: 'violated',
-          violation: {
-            property: r.name,
-            kind: 'reachable',
-            description: `no reachable state witnesses: ${r.description}`,
-            trace: null,
-          },
-        };
-      }
-    }
+    const unwitnessed = unwitnessedResult({ ...common, ...coverage() }, reachables, safety.witnessed);
+    if (unwitnessed !== null) return unwitnessed;
     return { ...common, ...coverage(), verdict: 'holds' };
   }
 }

@@ -16,6 +16,18 @@ export interface Found {
   waits?: WaitsFor[];
 }
 
+/** A violation of invariant `inv` in state `state`. */
+export function invariantFound(inv: Property, state: number): Found {
+  return {
+    property: inv.name,
+    kind: 'invariant',
+    description: inv.description,
+    state,
+    action: -1,
+    error: null,
+  };
+}
+
 /** The names of the safety properties a run checks, in report order. */
 export function checkedProperties(
   invariants: readonly Property[],
@@ -43,6 +55,27 @@ export function foundResult(common: Common, f: Found, trace: Trace): Result {
       description: f.description,
       trace,
       ...(f.waits ? { waitsFor: f.waits } : {}),
+    },
+  };
+}
+
+/** A complete search's verdict on its reachable properties: the first no state witnessed, or null. */
+export function unwitnessedResult(
+  common: Common,
+  reachables: readonly Property[],
+  witnessed: Uint8Array,
+): Result | null {
+  const i = witnessed.indexOf(0);
+  if (i < 0 || i >= reachables.length) return null;
+  const r = reachables[i]!;
+  return {
+    ...common,
+    verdict: 'violated',
+    violation: {
+      property: r.name,
+      kind: 'reachable',
+      description: `no reachable state witnesses: ${r.description}`,
+      trace: null,
     },
   };
 }

@@ -4,9 +4,10 @@ import { ADD_FULL, ADD_NEW, FingerprintSet } from '../state/fingerprint-set.ts';
 import { Frontier } from '../state/frontier.ts';
 import { Zobrist } from '../state/zobrist.ts';
 import type { FairnessUnits } from './fairness.ts';
-import type { Found } from './found.ts';
+import { type Found, invariantFound } from './found.ts';
 import { DEFAULT_MEMORY_CAP, type SearchOptions } from './options.ts';
 import { Pacer } from './pacer.ts';
+import { SafetyCheck } from './safety-check.ts';
 import { describeWaits, waitsFor } from './waits-for.ts';
 
 /**
@@ -108,8 +109,8 @@ export async function exploreGraph(
   let stopReason: IncompleteReason | null = null;
   let stopDetail = '';
   let depthBounded = false;
-  const witnessed = new Uint8Array(reachables.length);
-  let unwitnessed = reachables.length;
+  const safety = new SafetyCheck(invariants, reachables);
+  const witnessed = safety.witnessed;
   const cur = new Int32Array(len);
   const out = new Int32Array(len);
   let curIdx = 0;
@@ -158,27 +159,10 @@ export async function exploreGraph(
   };
 
   const checkState = (s: Int32Array, idx: number): boolean => {
-    for (let i = 0; i < invariants.length; i++) {
-      const inv = invariants[i]!;
-      if (!inv.check(s)) {
-        found = {
-          property: inv.name,
-          kind: 'invariant',
-          description: inv.description,
-          state: idx,
-          action: -1,
-          error: null,
-        };
-        return false;
-      }
-    }
-    if (unwitnessed > 0) {
-      for (let i = 0; i < reachables.length; i++) {
-        if (witnessed[i] === 0 && reachables[i]!.check(s)) {
-          witnessed[i] = 1;
-          unwitnessed--;
-        }
-      }
+    const bad = safety.check(s);
+    if (bad >= 0) {
+      found = invariantFound(invariants[bad]!, idx);
+      return false;
     }
     const o = idx * nProps;
     for (let k = 0; k < nProps; k++) {

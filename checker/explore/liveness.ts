@@ -13,7 +13,7 @@ import {
   unitLevels,
   WEAK,
 } from './fairness.ts';
-import { foundResult } from './found.ts';
+import { foundResult, unwitnessedResult } from './found.ts';
 import { exploreGraph, treePath } from './graph.ts';
 import { checkLasso } from './lasso.ts';
 import type { SearchOptions } from './options.ts';
@@ -99,21 +99,8 @@ export async function exploreLiveness(model: Model, options: SearchOptions = {})
       detail: `${run.stop.detail}; liveness needs the whole state graph`,
     };
   }
-  for (let i = 0; i < reachables.length; i++) {
-    if (run.witnessed[i] === 0) {
-      const r = reachables[i]!;
-      return {
-        ...common(),
-        verdict: 'violated',
-        violation: {
-          property: r.name,
-          kind: 'reachable',
-          description: `no reachable state witnesses: ${r.description}`,
-          trace: null,
-        },
-      };
-    }
-  }
+  const unwitnessed = unwitnessedResult(common(), reachables, run.witnessed);
+  if (unwitnessed !== null) return unwitnessed;
 
   const graph = run.graph!;
   const search = new FairCycleSearch(graph);

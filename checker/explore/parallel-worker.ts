@@ -7,6 +7,7 @@ import { Frontier } from '../state/frontier.ts';
 import { Links } from '../state/links.ts';
 import { SymmetryReducer } from '../state/symmetry.ts';
 import { Zobrist } from '../state/zobrist.ts';
+import { SafetyCheck } from './safety-check.ts';
 
 /**
  * One worker of the parallel search (checker/explore/parallel.ts): it owns the states whose
@@ -261,8 +262,8 @@ function partition(model: Model, cfg: WorkerConfig) {
   let stopReason: LevelReport['stop'] = null;
   let found: Candidate | null = null;
   let endsPending = 0;
-  const witnessed = new Uint8Array(reachables.length);
-  let unwitnessed = reachables.length;
+  const safety = new SafetyCheck(invariants, reachables);
+  const witnessed = safety.witnessed;
   const fired = new Uint32Array(model.actions.length);
   const changed = new Uint8Array(len);
   const cur = new Int32Array(len);
@@ -337,21 +338,12 @@ function partition(model: Model, cfg: WorkerConfig) {
     }
     const idx = links.add(parent, via);
     count++;
-    for (let i = 0; i < invariants.length; i++) {
-      const inv = invariants[i]!;
-      if (!inv.check(s)) {
-        offer(level, i, hi, lo, -1, inv.name, 'invariant', inv.description, idx, null);
-        if (last) requestStop('max-states', `stopped at --max-states ${maxStates}`);
-        return !last;
-      }
-    }
-    if (unwitnessed > 0) {
-      for (let i = 0; i < reachables.length; i++) {
-        if (witnessed[i] === 0 && reachables[i]!.check(s)) {
-          witnessed[i] = 1;
-          unwitnessed--;
-        }
-      }
+    const bad = safety.check(s);
+    if (bad >= 0) {
+      const inv = invariants[bad]!;
+      offer(level, bad, hi, lo, -1, inv.name, 'invariant', inv.description, idx, null);
+      if (last) requestStop('max-states', `stopped at --max-states ${maxStates}`);
+      return !last;
     }
     if (queue.length === queue.capacity && structureBytes() + queue.growthBytes > cap) {
       requestStop('memory', `the BFS queue reached the memory cap of ${capMiB} MiB`);

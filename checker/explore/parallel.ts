@@ -5,7 +5,7 @@ import type { IncompleteReason, Result, Stats } from '../report/result.ts';
 import { collisionProbability } from '../state/fingerprint-set.ts';
 import { SymmetryReducer } from '../state/symmetry.ts';
 import { buildTrace, buildTraceSymmetric, finalState, ReplayDivergence, type Trace } from '../trace/trace.ts';
-import { checkedProperties, type Found, foundResult } from './found.ts';
+import { checkedProperties, type Found, foundResult, unwitnessedResult } from './found.ts';
 import { DEFAULT_MEMORY_CAP, type SearchOptions } from './options.ts';
 import { Pacer } from './pacer.ts';
 import {
@@ -341,21 +341,8 @@ async function exploreParallel(
       for (let i = 0; i < witnessed.length; i++) witnessed[i]! |= r.witnessed[i]!;
     }
     const coverage = coverageReport(model, fired, changed, common.properties);
-    const missing = reachables.findIndex((_, i) => witnessed[i] === 0);
-    if (missing >= 0) {
-      const r = reachables[missing]!;
-      return {
-        ...common,
-        coverage,
-        verdict: 'violated',
-        violation: {
-          property: r.name,
-          kind: 'reachable',
-          description: `no reachable state witnesses: ${r.description}`,
-          trace: null,
-        },
-      };
-    }
+    const unwitnessed = unwitnessedResult({ ...common, coverage }, reachables, witnessed);
+    if (unwitnessed !== null) return unwitnessed;
     return { ...common, coverage, verdict: 'holds' };
   } finally {
     clearInterval(ticker);
